@@ -1,0 +1,121 @@
+"""The one place that decides who may see what.
+
+Every view asks here, through ``require`` or the ``permission_required`` decorator; object
+lookups go through each app's access helper, which uses these permissions and returns 404
+for objects the user may not know exist.
+
+| permission                   | administrator | analyst | program manager | viewer |
+|------------------------------|---------------|---------|-----------------|--------|
+| ristra.view_aggregates       | yes           | yes     | yes             | yes    |
+| ristra.view_demographic_aggregates | yes*    | yes*    | yes*            | yes*   |
+| ristra.view_identity         | yes           | yes     | no              | no     |
+| ristra.view_demographics     | yes*          | yes*    | no              | no     |
+| ristra.import_data           | yes*          | yes*    | no              | no     |
+| ristra.view_audit_log        | yes           | no      | no              | no     |
+| ristra.manage_users          | yes           | no      | no              | no     |
+
+``*`` never for a decision-maker: the flag walls the user off from every demographic field
+and every demographic aggregate whatever their role. Imports show raw rows with
+self-identification answers, so a decision-maker cannot run them either.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import rules
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from ristra.accounts.models import Role
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.http import HttpRequest, HttpResponse
+
+
+@rules.predicate
+def is_administrator(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.ADMINISTRATOR)
+
+
+@rules.predicate
+def is_analyst(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.ANALYST)
+
+
+@rules.predicate
+def is_program_manager(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.PROGRAM_MANAGER)
+
+
+@rules.predicate
+def is_staff_member(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in Role.values)
+
+
+@rules.predicate
+def is_decision_maker(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_decision_maker)
+
+
+@rules.predicate
+def manages_program(user: Any, program_slug: str | None) -> bool:
+    if program_slug is None or not is_program_manager(user):
+        return False
+    return bool(user.programs.filter(slug=program_slug).exists())
+
+
+VIEW_AGGREGATES = "ristra.view_aggregates"
+VIEW_DEMOGRAPHIC_AGGREGATES = "ristra.view_demographic_aggregates"
+VIEW_IDENTITY = "ristra.view_identity"
+VIEW_DEMOGRAPHICS = "ristra.view_demographics"
+IMPORT_DATA = "ristra.import_data"
+VIEW_AUDIT_LOG = "ristra.view_audit_log"
+MANAGE_USERS = "ristra.manage_users"
+MANAGE_PROGRAM = "ristra.manage_program"
+
+rules.add_perm(VIEW_AGGREGATES, is_staff_member)
+rules.add_perm(VIEW_DEMOGRAPHIC_AGGREGATES, is_staff_member & ~is_decision_maker)
+rules.add_perm(VIEW_IDENTITY, is_administrator | is_analyst)
+rules.add_perm(VIEW_DEMOGRAPHICS, (is_administrator | is_analyst) & ~is_decision_maker)
+rules.add_perm(IMPORT_DATA, (is_administrator | is_analyst) & ~is_decision_maker)
+rules.add_perm(VIEW_AUDIT_LOG, is_administrator)
+rules.add_perm(MANAGE_USERS, is_administrator)
+rules.add_perm(MANAGE_PROGRAM, is_administrator | manages_program)
+
+
+def can(user: Any, perm: str, obj: object | None = None) -> bool:
+    return bool(user.has_perm(perm, obj))
+
+
+def require(user: Any, perm: str, obj: object | None = None) -> None:
+    """Raise 403 unless the user holds ``perm``."""
+    if not can(user, perm, obj):
+        raise PermissionDenied
+
+
+F = TypeVar("F", bound="Callable[..., HttpResponse]")
+
+
+def permission_required(perm: str) -> Callable[[F], F]:
+    """Login first (redirect), then 403 for a signed-in user without ``perm``."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require(request.user, perm)
+            return view(request, *args, **kwargs)
+
+        return cast("F", wrapped)
+
+    return decorator
+
+
+def login_required(view: F) -> F:
+    """Any active staff account (any role)."""
+    return permission_required(VIEW_AGGREGATES)(view)

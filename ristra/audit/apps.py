@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "ristra.audit"
+    label = "audit"
+    verbose_name = "Audit log"

@@ -1,0 +1,52 @@
+"""The ``ristra`` command: the management commands, under one name.
+
+``ristra --help`` lists the commands an office uses; ``ristra COMMAND --help`` documents one.
+Every other Django management command is still reachable (``ristra migrate``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "serve": "Serve Ristra on http://127.0.0.1:8000 with a background worker in-process.",
+    "demo": "Build the fictional demo school (deterministic).",
+    "import": "Import a CSV or XLSX export: check it, then commit it as one batch.",
+    "rollback": "Roll back a committed import batch.",
+    "batches": "List import batches and their counts.",
+    "profiles": "List, show, suggest or load mapping profiles.",
+    "createadmin": "Create an administrator account.",
+    "audit": "Search the audit log.",
+    "db_worker": "Run the background worker as a separate process (production).",
+    "migrate": "Create or update the database tables.",
+}
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: ristra COMMAND [options]",
+        "",
+        "Ristra: the platform for diversity, inclusion and community-engagement offices.",
+        "",
+        "commands:",
+    ]
+    lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()]
+    lines += ["", "Run 'ristra COMMAND --help' for a command's options."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ristra.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ristra", *args])
+
+
+if __name__ == "__main__":
+    main()

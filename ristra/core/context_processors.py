@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from ristra.core.prefs import display_prefs
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """What every page's shell needs: display preferences and what the user may open."""
+    from ristra.accounts import access
+
+    user = request.user
+    return {
+        "prefs": display_prefs(request),
+        "nav": {
+            "people": access.can(user, access.VIEW_IDENTITY),
+            "imports": access.can(user, access.IMPORT_DATA),
+            "audit": access.can(user, access.VIEW_AUDIT_LOG),
+        },
+    }

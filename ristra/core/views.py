@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from ristra.accounts import access
+from ristra.core import prefs
+from ristra.people import selectors as people_selectors
+
+
+@access.login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What needs attention: imports waiting or in trouble, and what the record holds."""
+    user = request.user
+    context: dict[str, Any] = {"section": "home"}
+    if access.can(user, access.IMPORT_DATA):
+        context["attention"] = people_selectors.batches_needing_attention()
+        context["recent_batches"] = people_selectors.recent_batches(limit=5)
+    context["record"] = people_selectors.record_summary()
+    return render(request, "core/home.html", context)
+
+
+@require_POST
+def display_settings(request: HttpRequest) -> HttpResponse:
+    chosen = prefs.DisplayPrefs(
+        text_size=request.POST.get("text_size", "medium"),
+        contrast=request.POST.get("contrast", "light"),
+    )
+    chosen = prefs.parse(chosen.cookie_value())  # drops anything not on the lists
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        prefs.COOKIE, chosen.cookie_value(), max_age=365 * 24 * 3600, samesite="Lax"
+    )
+    return response
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 403}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 404}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 500}, status=500)

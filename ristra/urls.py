@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from ristra.core import views as core_views
+
+handler403 = "ristra.core.views.forbidden"
+handler404 = "ristra.core.views.not_found"
+handler500 = "ristra.core.views.server_error"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("display/", core_views.display_settings, name="display_settings"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("people/", include("ristra.people.urls")),
+    path("audit/", include("ristra.audit.urls")),
+    path("users/", include("ristra.accounts.urls")),
+    path("health/", core_views.health, name="health"),
+]
+
+if settings.DEBUG or settings.ADMIN_ENABLED:
+    urlpatterns.append(path("django-admin/", admin.site.urls))
