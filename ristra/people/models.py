@@ -400,3 +400,25 @@ class ImportProblem(models.Model):
             "rule": self.rule,
             "message": self.message,
         }
+
+
+def stage_key(
+    kind: str,
+    *,
+    unit: str = "",
+    academic_year: int | None = None,
+    start_date: dt.date | None = None,
+) -> str:
+    """The natural key of a stage within one person.
+
+    Cycle-based stages (application, interview, offer, matriculation) are keyed by kind and
+    academic year (plus program); spells and events (appointments, promotions, separations,
+    enrollment, graduation) by kind, unit and start date. A re-import of the same fact
+    therefore finds the stage it created before.
+    """
+    when = (
+        str(academic_year)
+        if academic_year is not None
+        else (start_date.isoformat() if start_date else "")
+    )
+    return f"{kind}|{unit}|{when}"[:200]
