@@ -194,7 +194,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "ristra_cache",
-    }
+    },
+    # Import progress is written outside the import's transaction, so it cannot live in
+    # the database while that transaction holds the write lock. Web process and worker
+    # share this directory (same host); point RISTRA_PROGRESS_DIR at shared storage if not.
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("RISTRA_PROGRESS_DIR", str(VAR_DIR / "progress")),
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -314,6 +314,10 @@ class ImportBatch(models.Model):
     rows_unchanged = models.PositiveIntegerField(default=0)
     progress_done = models.PositiveIntegerField(default=0)
     source_label = models.CharField(_("source"), max_length=120, blank=True)
+    # Organisational units this batch created (removed again on rollback when unused).
+    created_units = models.JSONField(default=list, blank=True)
+    # Summary of the check: what a commit would do ({"insert": n, "update": n, ...}).
+    plan = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

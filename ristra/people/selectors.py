@@ -103,3 +103,56 @@ def person_history(person: Person, *, as_of: dt.date, with_demographics: bool) -
         superseded_self_ids=superseded,
         identifiers=list(person.identifiers.all()),
     )
+
+
+def rejected_rows(batch: ImportBatch) -> tuple[list[str], list[list[Any]]]:
+    """The rejected rows as the file had them, with the row number and every reason.
+
+    Before a commit the ledger is not written yet, so the rows come from the kept file.
+    """
+    from ristra.people.models import ImportProblem, ImportRow, RowFate
+
+    ledger = list(
+        ImportRow.objects.filter(batch=batch, fate=RowFate.REJECTED).values_list(
+            "row_number", "raw", "reason"
+        )
+    )
+    if not ledger:
+        ledger = _rejected_from_file(batch)
+    headers: list[str] = []
+    for _number, raw, _reason in ledger:
+        for key in raw:
+            if key not in headers:
+                headers.append(key)
+    if not ledger:
+        reasons = ImportProblem.objects.filter(batch=batch).values_list("row_number", "message")
+        return ["row", "problem"], [[n, m] for n, m in reasons]
+    rows = [[number, *[raw.get(h) for h in headers], reason] for number, raw, reason in ledger]
+    return ["row", *headers, "problem"], rows
+
+
+def _rejected_from_file(batch: ImportBatch) -> list[tuple[int, dict[str, Any], str]]:
+    from pathlib import Path
+
+    from ristra.analytics.tabular import UnusableInput, iter_table_chunks
+    from ristra.people.models import ImportProblem
+
+    reasons: dict[int, list[str]] = {}
+    for number, message in ImportProblem.objects.filter(batch=batch).values_list(
+        "row_number", "message"
+    ):
+        reasons.setdefault(number, []).append(message)
+    if not reasons:
+        return []
+    out: list[tuple[int, dict[str, Any], str]] = []
+    try:
+        _info, frames = iter_table_chunks(Path(batch.file.path))
+        for frame in frames:
+            for row in frame.iter_rows(named=True):
+                number = int(row["__row__"])
+                if number in reasons:
+                    raw = {k: v for k, v in row.items() if k != "__row__"}
+                    out.append((number, raw, "\n".join(reasons[number])))
+    except UnusableInput:
+        return []
+    return out

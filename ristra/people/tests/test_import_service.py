@@ -1,0 +1,179 @@
+"""The import service: check, commit, idempotent re-import, rollback, the ledger."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from ristra.audit.models import AuditEvent
+from ristra.people import services
+from ristra.people.models import (
+    BatchStatus,
+    Identifier,
+    ImportRow,
+    OrgUnit,
+    Person,
+    RowFate,
+    SelfIdentification,
+    Stage,
+    StageKind,
+)
+
+FACULTY = """EMPLID,Last Name,First Name,Email,Department,Academic Rank,Hire Date,Term Date,Sex,Ethnicity,Race
+E001,Begay,Lorraine,lbegay@example.edu,Pediatrics,Assistant Professor,2019-07-01,,Female,Not Hispanic or Latino,American Indian or Alaska Native
+E002,Martínez,Joaquín,jmartinez@example.edu,Internal Medicine,Professor,2008-09-15,2024-06-30,Male,Hispanic or Latino,White
+E003,Nguyen,Thu,tnguyen@example.edu,Pediatrics,Associate Professor,2012-01-03,,Female,Decline to state,Asian
+"""
+
+
+def upload(
+    user: Any, text: str, *, kind: str = "faculty", name: str = "hr.csv", encoding: str = "utf-8"
+) -> Any:
+    return services.batch_upload(
+        user=user,
+        kind=kind,
+        filename=name,
+        stream=io.BytesIO(text.encode(encoding)),
+        source_label="HR self-identification",
+    )
+
+
+def import_file(user: Any, text: str, **kw: Any) -> Any:
+    batch = services.batch_check(batch=upload(user, text, **kw))
+    assert batch.status == BatchStatus.VALIDATED, batch.error
+    return services.batch_commit(batch=batch, user=user)
+
+
+@pytest.mark.django_db
+def test_it_checks_without_writing_anything(cast: dict[str, Any]) -> None:
+    batch = services.batch_check(batch=upload(cast["analyst"], FACULTY))
+    assert batch.status == BatchStatus.VALIDATED
+    assert batch.plan["insert"] == 3
+    assert batch.rows_rejected == 0
+    assert Person.objects.count() == 0
+    assert Stage.objects.count() == 0
+    assert sorted(batch.plan["new_units"]) == ["Internal Medicine", "Pediatrics"]
+    assert not OrgUnit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_commits_people_identifiers_stages_and_answers(cast: dict[str, Any]) -> None:
+    batch = import_file(cast["analyst"], FACULTY)
+    assert batch.status == BatchStatus.COMMITTED
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged) == (3, 0, 0)
+    begay = Person.objects.get(identifiers__system="employee_id", identifiers__value="E001")
+    assert begay.given_name == "Lorraine"
+    assert set(begay.identifiers.values_list("system", flat=True)) == {"employee_id", "email"}
+    appointment = begay.stages.get(kind=StageKind.FACULTY_APPOINTMENT)
+    assert appointment.rank == "assistant_professor"
+    assert appointment.org_unit is not None and appointment.org_unit.name == "Pediatrics"
+    race = begay.self_ids.get(dimension="race")
+    assert race.codes == ["aian"]
+    assert race.raw_value == "American Indian or Alaska Native"
+    assert race.source == "HR self-identification"
+    martinez = Person.objects.get(family_name="Martínez")
+    assert martinez.stages.filter(kind=StageKind.SEPARATION).count() == 1
+    nguyen = Person.objects.get(family_name="Nguyen")
+    assert nguyen.self_ids.get(dimension="hispanic").declined
+    assert ImportRow.objects.filter(batch=batch).count() == 3
+    assert AuditEvent.objects.filter(action="import", object_id=str(batch.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_it_reimports_the_same_file_without_changing_anything(cast: dict[str, Any]) -> None:
+    import_file(cast["analyst"], FACULTY)
+    counts = (
+        Person.objects.count(),
+        Stage.objects.count(),
+        SelfIdentification.objects.count(),
+        Identifier.objects.count(),
+    )
+    again = import_file(cast["analyst"], FACULTY)
+    assert (again.rows_inserted, again.rows_updated, again.rows_unchanged) == (0, 0, 3)
+    assert counts == (
+        Person.objects.count(),
+        Stage.objects.count(),
+        SelfIdentification.objects.count(),
+        Identifier.objects.count(),
+    )
+    assert set(ImportRow.objects.filter(batch=again).values_list("fate", flat=True)) == {
+        RowFate.UNCHANGED
+    }
+
+
+@pytest.mark.django_db
+def test_it_updates_what_changed_and_rolls_it_back(cast: dict[str, Any]) -> None:
+    import_file(cast["analyst"], FACULTY)
+    promoted = FACULTY.replace(
+        "E001,Begay,Lorraine,lbegay@example.edu,Pediatrics,Assistant",
+        "E001,Begay-Yazzie,Lorraine,lbegay@example.edu,Pediatrics,Associate",
+    )
+    batch = import_file(cast["analyst"], promoted)
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged) == (0, 1, 2)
+    person = Person.objects.get(identifiers__value="E001")
+    assert person.family_name == "Begay-Yazzie"
+    assert person.stages.get(kind=StageKind.FACULTY_APPOINTMENT).rank == "associate_professor"
+
+    services.batch_rollback(batch=batch, user=cast["analyst"])
+    person.refresh_from_db()
+    assert person.family_name == "Begay"
+    assert person.stages.get(kind=StageKind.FACULTY_APPOINTMENT).rank == "assistant_professor"
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.ROLLED_BACK
+    assert ImportRow.objects.filter(batch=batch).count() == 3  # the ledger stays
+
+
+@pytest.mark.django_db
+def test_it_rolls_back_a_first_import_to_an_empty_record(cast: dict[str, Any]) -> None:
+    batch = import_file(cast["analyst"], FACULTY)
+    services.batch_rollback(batch=batch, user=cast["admin"])
+    assert not Person.objects.exists()
+    assert not Stage.objects.exists()
+    assert not SelfIdentification.objects.exists()
+    assert not Identifier.objects.exists()
+    assert not OrgUnit.objects.exists()
+    assert AuditEvent.objects.filter(action="rollback").count() == 1
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_roll_back_under_a_later_batch(cast: dict[str, Any]) -> None:
+    first = import_file(cast["analyst"], FACULTY)
+    import_file(cast["analyst"], FACULTY.replace("Lorraine", "Lorena"))
+    with pytest.raises(services.ImportRefused, match="Later imports"):
+        services.batch_rollback(batch=first, user=cast["analyst"])
+    assert Person.objects.filter(given_name="Lorena").exists()
+
+
+@pytest.mark.django_db
+def test_it_keeps_rejected_rows_with_reasons_and_commits_the_rest(cast: dict[str, Any]) -> None:
+    bad = FACULTY + (
+        "E004,Smith,Ann,asmith@example.edu,Surgery,Visiting Scholar,2021-02-30,,Female,,\n"
+        "E001,Begay,Lorraine,other@example.edu,Pediatrics,Professor,2019-07-01,,Female,,\n"
+    )
+    batch = services.batch_check(batch=upload(cast["analyst"], bad))
+    assert batch.status == BatchStatus.VALIDATED
+    assert batch.rows_rejected == 2
+    rules = set(batch.problems.values_list("rule", flat=True))
+    assert {"vocabulary", "duplicate_identifier"} <= rules
+    assert any("2021-02-30" in m for m in batch.problems.values_list("message", flat=True))
+    batch = services.batch_commit(batch=batch, user=cast["analyst"])
+    assert batch.rows_inserted == 3 and batch.rows_rejected == 2
+    rejected = ImportRow.objects.filter(batch=batch, fate=RowFate.REJECTED)
+    assert rejected.count() == 2
+    assert all(r.reason for r in rejected)
+    assert rejected.get(row_number=5).raw["Academic Rank"] == "Visiting Scholar"
+    assert not Person.objects.filter(family_name="Smith").exists()
+
+
+@pytest.mark.django_db
+def test_it_rejects_an_identifier_that_belongs_to_someone_else(cast: dict[str, Any]) -> None:
+    import_file(cast["analyst"], FACULTY)
+    clash = (
+        "EMPLID,Last Name,First Name,Email,Department,Academic Rank,Hire Date\n"
+        "E009,Other,Person,lbegay@example.edu,Pediatrics,Instructor,2020-01-01\n"
+    )
+    batch = services.batch_check(batch=upload(cast["analyst"], clash))
+    assert batch.rows_rejected == 1
+    assert batch.problems.get().rule == "identifier_conflict"
