@@ -65,4 +65,4 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return str(Role(self.role).label)
+        return str(Role(self.role).label) if self.role in Role.values else "—"

@@ -648,8 +648,9 @@ def _sniff_input(
         raise _not_a_table("binary data")
     try:
         text = _decode_sample(head, enc, truncated)
-    except UnicodeDecodeError:
-        raise _encoding_error(inp.filename, enc, None) from None
+    except UnicodeDecodeError as exc:
+        line = head[: exc.start].count(b"\n") + 1
+        raise _encoding_error(inp.filename, enc, line) from None
     except (LookupError, ValueError):
         raise UnusableInput(
             "encoding", f"{_display_name(inp.filename)} could not be decoded as {enc} text."

@@ -8,8 +8,8 @@ from typing import Any
 
 from ristra.analytics.importspec import get_kind
 from ristra.analytics.profiles import Profile, dump_profile, load_profile
-from ristra.analytics.validation import resolve_mapping
 from ristra.analytics.tabular import sniff
+from ristra.analytics.validation import resolve_mapping
 from ristra.people.models import ImportBatch
 
 IGNORE = "ignore"
