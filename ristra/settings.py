@@ -188,6 +188,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ristra"
+# Accounts are created by an administrator, so their e-mail is not separately verified.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 CACHES = {
     # The lockout counters must be shared by every process: keep them in the database.
