@@ -429,8 +429,9 @@ def suggest_mapping(headers: Sequence[str], kind: ImportKind) -> dict[str, str |
     """Suggest a canonical field for each heading (None = no confident match).
 
     Exact matches on the normalised field name, label or a synonym come first
-    (in heading order); remaining headings are then matched fuzzily
-    (difflib ratio >= 0.85), best pairs first.  No field is suggested twice.
+    (in heading order); remaining headings of at least five characters are
+    then matched fuzzily (difflib ratio >= 0.85), best pairs first.  No field
+    is suggested twice.
     """
     result: dict[str, str | None] = {h: None for h in headers if h != "__row__"}
     taken: set[str] = set()
@@ -450,7 +451,7 @@ def suggest_mapping(headers: Sequence[str], kind: ImportKind) -> dict[str, str |
         if result[header] is not None:
             continue
         norm = normalise(header)
-        if len(norm) < 3:
+        if len(norm) < 5:  # short labels give high ratios by chance ("Rnk" ~ "rank")
             continue
         for spec in kind.fields:
             if spec.name in taken:

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import unicodedata
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -41,7 +42,9 @@ def unusable(data: bytes, filename: str = "export.csv", **kwargs: str) -> Unusab
     return info.value
 
 
-def xlsx_bytes(sheets: dict[str, list[list[object]]], hidden: tuple[str, ...] = ()) -> bytes:
+def xlsx_bytes(
+    sheets: Mapping[str, Sequence[Sequence[object]]], hidden: tuple[str, ...] = ()
+) -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -499,9 +502,9 @@ def test_csv_written_tables_round_trip(
     data = buffer.getvalue().encode("utf-8")
     expected = _expected(body)
     if not expected:
-        with pytest.raises(UnusableInput) as info:
+        with pytest.raises(UnusableInput) as raised:
             read_table(data, filename="t.csv", delimiter=delimiter)
-        assert info.value.code == "header_only"
+        assert raised.value.code == "header_only"
         return
     info, frame = read_table(data, filename="t.csv", delimiter=delimiter)
     assert info.headers == [" ".join(h.split()) for h in headers]
