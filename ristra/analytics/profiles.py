@@ -106,7 +106,7 @@ def _keys(text: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------- value crosswalk
 _YES = ("yes", "y", "true", "t", "1")
 _NO = ("no", "n", "false", "f", "0")
-_DECLINED_SPELLINGS = (
+DECLINED_SPELLINGS = (
     "declined",
     "decline",
     "decline to state",
@@ -402,7 +402,7 @@ def build_value_table(spec: FieldSpec, profile: Profile | None = None) -> ValueT
         for spelling in spellings:
             _add(table, spelling, (code,), override=False)
     if accepts_declined(spec):
-        for spelling in _DECLINED_SPELLINGS:
+        for spelling in DECLINED_SPELLINGS:
             _add(table, spelling, (DECLINED,), override=False)
     return table
 

@@ -367,7 +367,7 @@ def cell_text(value: object) -> str:
             return ""
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        return format(value, ".15g")  # Excel shows at most 15 significant digits
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
             return value.date().isoformat()
@@ -381,7 +381,9 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(inp: _Input, sheet: str | None) -> tuple[str, tuple[str, ...], list[list[str]]]:
+def _xlsx_rows(
+    inp: _Input, sheet: str | None, nrows: int | None = None
+) -> tuple[str, tuple[str, ...], list[list[str]]]:
     import python_calamine as calamine  # local: only needed for workbooks
 
     try:
@@ -414,7 +416,18 @@ def _xlsx_rows(inp: _Input, sheet: str | None) -> tuple[str, tuple[str, ...], li
             f"The workbook has no sheet named '{sheet}'. Its sheets are {_quote_list(names)}.",
         )
     try:
-        cells = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        end_col = (workbook.get_sheet_by_name(chosen).end or (0, 0))[1]
+    except Exception:
+        end_col = 0
+    if end_col >= MAX_COLUMNS:
+        raise UnusableInput(
+            "too_large",
+            f"The sheet '{chosen}' of {_object_name(inp.filename)} uses {end_col + 1:,} columns;"
+            f" at most {MAX_COLUMNS:,} are supported. Delete the unused columns (or export CSV)"
+            " and upload it again.",
+        )
+    try:
+        cells = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False, nrows=nrows)
     except Exception:
         raise UnusableInput(
             "bad_xlsx",
@@ -486,10 +499,12 @@ def _scan(records: Iterator[Record], filename: str) -> _Layout:
                 blank_rows += 1
             continue
         if header is None:
+            if not any(_clean_header(h) for h in record):
+                continue  # only invisible characters (e.g. a stray BOM): not a heading
             header = _parse_header(record, row, filename)
             header_row = row
             max_width = len(header)
-            named_width = max(i + 1 for i, n in enumerate(header) if n)
+            named_width = max((i + 1 for i, n in enumerate(header) if n), default=0)
             unnamed = [i for i, n in enumerate(header) if not n]
             continue
         data_rows += 1
@@ -676,15 +691,27 @@ def sniff(
     filename: str,
     encoding: str | None = None,
     delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> TableInfo:
     """Detect format, encoding, delimiter and headings from the start of a file.
 
-    Only the first 64 KiB are examined; the headings returned are the
-    non-empty cleaned names of the first row (XLSX headings are left empty:
-    use :func:`read_table`).
+    For text, only the first 64 KiB are examined, so ``data`` may be just the
+    start of the file.  A workbook must be passed whole (a ZIP cannot be read
+    from its start); its headings come from the first non-blank row of the
+    sheet (``sheet`` or the first visible one).  The headings are the
+    non-empty cleaned names of the heading row; duplicates are not checked here.
     """
-    info, _ = _sniff_input(_Input(bytes(data), None, filename), encoding, delimiter)
-    return info
+    inp = _Input(bytes(data), None, filename)
+    info, _ = _sniff_input(inp, encoding, delimiter)
+    if info.format != "xlsx":
+        return info
+    chosen, sheets, rows = _xlsx_rows(inp, sheet, nrows=_SAMPLE_RECORDS)
+    headers: list[str] = []
+    for row in rows:
+        if not _is_blank(row):
+            headers = [n for n in (_clean_header(h) for h in row) if n]
+            break
+    return replace(info, headers=headers, sheet=chosen, sheets=sheets)
 
 
 def iter_table_chunks(

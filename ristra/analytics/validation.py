@@ -35,6 +35,7 @@ import polars as pl
 
 from ristra.analytics.importspec import DECLINED, STATE_FIPS, FieldSpec, ImportKind
 from ristra.analytics.profiles import (
+    DECLINED_SPELLINGS,
     IGNORE,
     ISO_FORMAT,
     Profile,
@@ -66,17 +67,6 @@ _TIME_SUFFIX_RE = (
     r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)$"
 )
 _FLOAT_INT_RE = r"^(\d+)\.0+$"
-_DECLINED_NORMALISED = (
-    "declined",
-    "decline",
-    "decline to state",
-    "declined to state",
-    "decline to answer",
-    "prefer not to answer",
-    "prefer not to say",
-    "prefer not to disclose",
-    "not disclosed",
-)
 _MONTHS = tuple(calendar.month_name)
 _DEFAULT_TEXT_FORMATS: tuple[tuple[str, str], ...] = (
     (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d"),
@@ -299,7 +289,7 @@ def _codes_text(spec: FieldSpec) -> str:
 
 def _declined_expr(raw: pl.Expr) -> pl.Expr:
     norm = raw.str.to_lowercase().str.replace_all(r"[^a-z]+", " ").str.strip_chars()
-    return norm.is_in(list(_DECLINED_NORMALISED))
+    return norm.is_in(list(DECLINED_SPELLINGS))
 
 
 def _date_value(raw: pl.Expr, formats: Sequence[str]) -> pl.Expr:
@@ -685,9 +675,8 @@ class Validator:
         if rule == "vocabulary":
             unknown = self._unknown_parts(spec, value or "")
             what = shown if unknown is None else f"{shown} contains '{unknown}', which"
-            verb = "is not" if unknown is None else "is not"
             return rule, (
-                f"{what} {verb} a known value for {spec.name}; use {_codes_text(spec)}, or add it"
+                f"{what} is not a known value for {spec.name}; use {_codes_text(spec)}, or add it"
                 " to the profile's values."
             )
         return rule, f"{shown} is not valid for {spec.name}."

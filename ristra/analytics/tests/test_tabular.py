@@ -333,8 +333,10 @@ def test_sniff_reports_format_encoding_delimiter_and_headers() -> None:
     info = sniff(b"\xef\xbb\xbfa;b;c\n1;2;3\n", filename="x.csv")
     assert (info.format, info.encoding, info.delimiter) == ("csv", "utf-8-sig", ";")
     assert info.headers == ["a", "b", "c"]
-    workbook = xlsx_bytes({"S": [["a"], [1]]})
-    assert sniff(workbook, filename="x.bin").format == "xlsx"
+    workbook = xlsx_bytes({"S": [[], [" Emp ID", None, "Name"], [1, None, "Ann"]], "T": [["z"]]})
+    info = sniff(workbook, filename="x.bin")
+    assert (info.format, info.sheet, info.headers) == ("xlsx", "S", ["Emp ID", "Name"])
+    assert sniff(workbook, filename="x.xlsx", sheet="T").headers == ["z"]
 
 
 # ------------------------------------------------------------------------------- xlsx
@@ -395,6 +397,7 @@ def test_cell_text_converts_spreadsheet_values() -> None:
     assert cell_text(12.0) == "12"
     assert cell_text(-3.0) == "-3"
     assert cell_text(0.1) == "0.1"
+    assert cell_text(0.1 + 0.2) == "0.3"
     assert cell_text(True) == "TRUE"
     assert cell_text(dt.date(2024, 2, 29)) == "2024-02-29"
     assert cell_text(dt.datetime(2024, 2, 29)) == "2024-02-29"
@@ -536,3 +539,12 @@ def test_the_delimiter_is_detected_for_regular_tables(
     info, frame = read_table(data, filename="t.csv")
     assert info.delimiter == delimiter
     assert [r[1:] for r in frame.iter_rows()] == expected
+
+
+def test_it_rejects_tables_that_are_too_wide() -> None:
+    header = ",".join(f"c{i}" for i in range(1001)).encode()
+    assert unusable(header + b"\n" + b"1," * 1000 + b"1\n").code == "too_large"
+    data = xlsx_bytes({"S": [["a"] + [None] * 1200 + ["far"], ["1"]]})
+    error = unusable(data, filename="wide.xlsx")
+    assert error.code == "too_large"
+    assert "1,202 columns" in error.message
