@@ -64,3 +64,44 @@ def insert_rows(
 def chunked(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def fetch_in(
+    model: type[models.Model],
+    columns: Sequence[str],
+    where_column: str,
+    values: Sequence[Any],
+    *,
+    extra_where: str = "",
+    extra_params: Sequence[Any] = (),
+    order_by: str = "",
+    size: int = 5000,
+) -> list[tuple[Any, ...]]:
+    """SELECT ``columns`` FROM the model's table WHERE ``where_column`` IN ``values``.
+
+    Plain SQL without Django's per-value and per-row conversions, for the import path.
+    Columns named ``codes`` (JSON) come back as their text.
+    """
+    if not values:
+        return []
+    table = connection.ops.quote_name(model._meta.db_table)
+    pg = connection.vendor == "postgresql"
+
+    def column(name: str) -> str:
+        quoted = connection.ops.quote_name(name)
+        return f"{quoted}::text" if pg and name == "codes" else quoted
+
+    select = ", ".join(column(c) for c in columns)
+    where = connection.ops.quote_name(where_column)
+    out: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for part in chunked(list(values), size):
+            marks = ", ".join(["%s"] * len(part))
+            sql = f"SELECT {select} FROM {table} WHERE {where} IN ({marks})"  # noqa: S608
+            if extra_where:
+                sql += f" AND {extra_where}"
+            if order_by:
+                sql += f" ORDER BY {order_by}"
+            cursor.execute(sql, [*part, *extra_params])
+            out.extend(cursor.fetchall())
+    return out

@@ -68,7 +68,12 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # read only by a rollback
     )
 
     class Meta:
@@ -98,7 +103,12 @@ class Identifier(models.Model):
     system = models.CharField(_("system"), max_length=32, choices=IdSystem.choices)
     value = models.CharField(_("value"), max_length=254)
     batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # read only by a rollback; an index would slow every import
     )
 
     class Meta:
@@ -137,7 +147,10 @@ class Dimension(models.TextChoices):
 class SelfIdentification(models.Model):
     """One answer to one self-identification question, as the person gave it."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="self_ids")
+    # The unique constraint below starts with person, so it serves as the person index.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="self_ids", db_index=False
+    )
     dimension = models.CharField(_("question"), max_length=32, choices=Dimension.choices)
     raw_value = models.CharField(_("answer as given"), max_length=500, blank=True)
     codes = models.JSONField(_("codes"), default=list, blank=True)
@@ -145,7 +158,12 @@ class SelfIdentification(models.Model):
     source = models.CharField(_("source"), max_length=120)
     reported_on = models.DateField(_("answered on"))
     batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # read only by a rollback; an index would slow every import
     )
 
     class Meta:
@@ -201,16 +219,19 @@ class Stage(models.Model):
     re-import of the same fact updates it instead of adding a copy.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="stages")
-    kind = models.CharField(_("stage"), max_length=32, choices=StageKind.choices, db_index=True)
+    # The unique constraint (person, key) serves as the person index.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="stages", db_index=False
+    )
+    kind = models.CharField(_("stage"), max_length=32, choices=StageKind.choices)
     key = models.CharField(max_length=200)
-    start_date = models.DateField(_("start / effective date"), db_index=True)
+    start_date = models.DateField(_("start / effective date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     org_unit = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="stages"
     )
     academic_year = models.PositiveSmallIntegerField(
-        _("academic year / cycle"), null=True, blank=True, db_index=True
+        _("academic year / cycle"), null=True, blank=True
     )
     program = models.CharField(_("program"), max_length=200, blank=True)
     round = models.CharField(_("round"), max_length=32, blank=True)
@@ -226,7 +247,12 @@ class Stage(models.Model):
     gpa = models.DecimalField(_("GPA"), max_digits=4, decimal_places=2, null=True, blank=True)
     mcat = models.PositiveSmallIntegerField(_("MCAT"), null=True, blank=True)
     batch = models.ForeignKey(
-        "ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # read only by a rollback; an index would slow every import
     )
 
     objects = StageQuerySet.as_manager()
@@ -359,10 +385,13 @@ class RowFate(models.TextChoices):
 class ImportRow(models.Model):
     """Every raw row of a committed batch, with what became of it."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    # The unique constraint (batch, row_number) serves as the batch index.
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     row_number = models.PositiveIntegerField(_("row"))
     raw = models.JSONField(_("row as in the file"))
-    fate = models.CharField(_("fate"), max_length=16, choices=RowFate.choices, db_index=True)
+    fate = models.CharField(_("fate"), max_length=16, choices=RowFate.choices)
     reason = models.TextField(_("reason"), blank=True)
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -85,9 +85,15 @@ class Command(BaseCommand):
             profile_yaml=profile_yaml,
             source_label=options["source"],
         )
-        batch = services.batch_check(batch=batch)
+        if options["dry_run"]:
+            batch = services.batch_check(batch=batch)
+        else:
+            # Check and commit in one pass: the valid rows are written, the rest reported.
+            batch = services.batch_commit(batch=batch, user=user, checked=False)
         if batch.status == BatchStatus.UNUSABLE:
             self.fail(f"{path.name}: {batch.error}")
+        if batch.status != BatchStatus.COMMITTED and not options["dry_run"]:
+            self.fail(f"Nothing was written: {batch.error}")
         for note in batch.file_notes:
             self.stdout.write(f"note: {note}")
         plan = batch.plan
@@ -98,10 +104,9 @@ class Command(BaseCommand):
         )
         if plan.get("new_units"):
             self.stdout.write("new units: " + ", ".join(plan["new_units"]))
-        if not options["dry_run"]:
-            batch = services.batch_commit(batch=batch, user=user)
-            if batch.status != BatchStatus.COMMITTED:
-                self.fail(f"Nothing was written: {batch.error}")
+        if options["dry_run"]:
+            self.stdout.write(f"Dry run: nothing was written (batch #{batch.pk} kept the file).")
+        else:
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Committed as batch #{batch.pk}: {batch.rows_inserted} inserted, "
@@ -109,8 +114,6 @@ class Command(BaseCommand):
                     f"{batch.rows_rejected} rejected. Undo with 'ristra rollback {batch.pk}'."
                 )
             )
-        else:
-            self.stdout.write(f"Dry run: nothing was written (batch #{batch.pk} kept the file).")
         if batch.rows_rejected:
             report = options["report"] or path.with_name(path.name + ".rejected.csv")
             headers, rows = selectors.rejected_rows(batch)

@@ -1,0 +1,844 @@
+"""The import pipeline: read, validate, plan and (when committing) apply, chunk by chunk.
+
+Planning is done on whole columns with polars: who exists already (by key identifier),
+which identifiers clash, which stages and self-identification answers are new, changed or
+already recorded. Python loops run only over rows that change something already stored,
+which is what keeps a 100,000-row import in seconds. ``services.py`` drives it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import connection
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ristra.analytics.importspec import ImportKind, get_kind
+from ristra.analytics.profiles import Profile, load_profile
+from ristra.analytics.tabular import UnusableInput, iter_table_chunks
+from ristra.analytics.validation import ValidationResult, Validator
+from ristra.people import bulk
+from ristra.people.models import (
+    Identifier,
+    ImportBatch,
+    ImportRow,
+    OrgUnit,
+    OrgUnitKind,
+    Person,
+    RowFate,
+    SelfIdentification,
+    Stage,
+    StageKind,
+)
+
+ROW = "__row__"
+PID = "__pid__"
+CHUNK_ROWS = 50_000
+PERSON_FIELDS = ("given_name", "middle_name", "family_name", "former_names", "birth_date")
+STAGE_FIELDS = (
+    "start_date", "end_date", "org_unit_id", "academic_year", "program", "round", "outcome",
+    "rank", "track", "tenure", "fte", "title", "senior_administrative", "pgy", "reason", "gpa",
+    "mcat",
+)  # fmt: skip
+# Stage columns as planned: dates as ISO text, decimals as fixed-point text, so values
+# compare exactly with what the database returns.
+STAGE_SCHEMA: dict[str, Any] = {
+    "start_date": pl.String, "end_date": pl.String, "org_unit_id": pl.Int64,
+    "academic_year": pl.Int64, "program": pl.String, "round": pl.String,
+    "outcome": pl.String, "rank": pl.String, "track": pl.String, "tenure": pl.String,
+    "fte": pl.String, "title": pl.String, "senior_administrative": pl.Boolean,
+    "pgy": pl.Int64, "reason": pl.String, "gpa": pl.String, "mcat": pl.Int64,
+}  # fmt: skip
+TEXT_DEFAULT = {name for name, kind in STAGE_SCHEMA.items() if kind == pl.String} - {
+    "start_date", "end_date", "fte", "gpa",
+}  # fmt: skip
+CYCLE_STAGES = {"application", "interview", "offer", "matriculation"}
+UNIT_KIND = {
+    "faculty": OrgUnitKind.DEPARTMENT,
+    "staff": OrgUnitKind.DEPARTMENT,
+    "admissions": OrgUnitKind.DEGREE_PROGRAM,
+    "students": OrgUnitKind.DEGREE_PROGRAM,
+    "gme": OrgUnitKind.GME_PROGRAM,
+}
+
+
+def profile_for(batch: ImportBatch) -> Profile | None:
+    text = batch.profile_yaml or (batch.profile.yaml if batch.profile else "")
+    return load_profile(text) if text.strip() else None
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _iso_text(value: Any) -> str | None:
+    """A date from the database (date on PostgreSQL, text on SQLite) as ISO text."""
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _fixed(value: Any, places: int) -> str | None:
+    if value is None:
+        return None
+    return f"{Decimal(str(value)):.{places}f}"
+
+
+_NEEDS_ESCAPING = r'["\\\p{Cc}]|[^\x00-\x7f]'
+
+
+def _canonical_json(value: Any) -> str:
+    """Stored codes as the text ``json.dumps`` writes (PostgreSQL re-formats JSON)."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    if "\\" in text or not text.isascii():
+        return json.dumps(json.loads(text))
+    return text
+
+
+def _with_json_codes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_codes``: the codes list as ``json.dumps`` would write it, built column-wise."""
+    joined = pl.col("codes").list.join("\x1e")
+    frame = frame.with_columns(
+        pl.concat_str([pl.lit('["'), pl.col("codes").list.join('", "'), pl.lit('"]')]).alias(
+            "_codes"
+        ),
+        joined.str.contains(_NEEDS_ESCAPING).alias("_escape"),
+    )
+    if frame.get_column("_escape").any():
+        index = frame.with_row_index("_i").filter(pl.col("_escape"))
+        fixed = [json.dumps(list(codes)) for codes in index.get_column("codes").to_list()]
+        frame = frame.with_columns(
+            frame.get_column("_codes").scatter(index.get_column("_i").to_list(), fixed)
+        )
+    return frame.drop("_escape")
+
+
+def _stage_frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
+    """Stored stages in the planner's representation (ISO dates, fixed-point decimals)."""
+    names = ["id", "person_id", "key", *STAGE_FIELDS]
+    columns: dict[str, list[Any]] = {name: [r[i] for r in rows] for i, name in enumerate(names)}
+    for name in ("start_date", "end_date"):
+        columns[name] = [_iso_text(v) for v in columns[name]]
+    columns["fte"] = [_fixed(v, 3) for v in columns["fte"]]
+    columns["gpa"] = [_fixed(v, 2) for v in columns["gpa"]]
+    columns["senior_administrative"] = [bool(v) for v in columns["senior_administrative"]]
+    schema = {"id": pl.Int64, "person_id": pl.Int64, "key": pl.String, **STAGE_SCHEMA}
+    return pl.DataFrame(columns, schema=schema)
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    @property
+    def valid(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+@dataclass
+class ChunkOutcome:
+    counts: Counts
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Pipeline:
+    """One batch, read and planned chunk by chunk; applied when ``apply`` is true."""
+
+    def __init__(self, batch: ImportBatch, *, apply: bool) -> None:
+        self.batch = batch
+        self.apply = apply
+        self.kind: ImportKind = get_kind(batch.kind)
+        self.profile = profile_for(batch)
+        self.validator = Validator(self.kind, self.profile)
+        self.source = batch.source_label or f"{self.kind.label} import"
+        self.reported_on = timezone.localdate(batch.created_at or timezone.now()).isoformat()
+        self.id_systems = {
+            s.name: (s.system or s.name) for s in self.kind.fields if s.target == "identifier"
+        }
+        self.selfid_fields = [
+            s.name for s in self.kind.fields if s.target == "selfid" and s.name != "self_id_date"
+        ]
+        self.units: dict[tuple[str, str], tuple[int | None, str]] = {}
+        self.unit_ids: dict[str, int] = {}
+        for pk, name, code, kind in OrgUnit.objects.values_list("id", "name", "code", "kind"):
+            self.units[(kind, name.casefold())] = (pk, code)
+            self.units[(kind, code.casefold())] = (pk, code)
+            self.unit_ids[code] = pk
+        self.new_units: dict[str, tuple[str, str]] = {}
+        self.planned_units: set[str] = set()
+        self.created_units: list[int] = []
+        self.file_notes: list[str] = []
+        self.sources: dict[str, str] = {}
+        self.format = self.encoding = self.delimiter = ""
+
+    # -- reading ----------------------------------------------------------------------
+    def chunks(self) -> Iterator[tuple[pl.DataFrame, ValidationResult]]:
+        info, frames = iter_table_chunks(
+            Path(self.batch.file.path),
+            chunk_rows=CHUNK_ROWS,
+            encoding=getattr(self.profile, "encoding", None),
+            delimiter=getattr(self.profile, "delimiter", None),
+            sheet=getattr(self.profile, "sheet", None),
+            filename=self.batch.filename,
+        )
+        self.format, self.encoding, self.delimiter = (
+            info.format,
+            info.encoding or "",
+            info.delimiter or "",
+        )
+        self.file_notes = list(info.notes)
+        first = True
+        for frame in frames:
+            result = self.validator.validate(frame)
+            if result.file_errors:
+                raise UnusableInput("missing_columns", " ".join(result.file_errors))
+            if first:
+                self.file_notes.extend(result.messages)
+                self.sources = {f: h for h, f in result.mapping.items()}
+                first = False
+            yield frame, result
+
+    # -- units ------------------------------------------------------------------------
+    def _unit(self, name: str, kind: str) -> tuple[int | None, str]:
+        key = (kind, name.strip().casefold())
+        if key in self.units:
+            return self.units[key]
+        code = slugify(name)[:60] or "unit"
+        if (kind, code) in self.units or code in self.new_units:
+            code = f"{kind}-{code}"[:64]
+        self.new_units[code] = (name.strip(), kind)
+        self.planned_units.add(name.strip())
+        self.units[key] = self.units[(kind, code)] = (None, code)
+        return (None, code)
+
+    def _create_units(self) -> None:
+        for code, (name, kind) in self.new_units.items():
+            unit, made = OrgUnit.objects.get_or_create(
+                code=code, defaults={"name": name, "kind": kind}
+            )
+            if made:
+                self.created_units.append(unit.pk)
+            self.unit_ids[code] = unit.pk
+            self.units[(kind, name.casefold())] = self.units[(kind, code)] = (unit.pk, code)
+        self.new_units = {}
+
+    def _unit_columns(
+        self, frame: pl.DataFrame, column: str | None, default: str = ""
+    ) -> tuple[pl.Expr, pl.Expr]:
+        """(org_unit_id, unit code) expressions for the unit named in ``column``."""
+        unit_kind = UNIT_KIND[self.kind.name]
+        if column is None or column not in frame.columns:
+            if not default:
+                return pl.lit(None, pl.Int64), pl.lit("")
+            names = [default]
+            source = pl.lit(default)
+        else:
+            names = [n for n in frame.get_column(column).unique().to_list() if n]
+            source = pl.col(column)
+        for name in names:
+            self._unit(name, unit_kind)
+        if self.apply and self.new_units:
+            self._create_units()
+        codes = {n: self._unit(n, unit_kind)[1] for n in names}
+        ids = {n: self.unit_ids.get(codes[n]) for n in names}
+        code_expr = source.replace_strict(codes, default="", return_dtype=pl.String)
+        id_expr = source.replace_strict(ids, default=None, return_dtype=pl.Int64)
+        return id_expr, code_expr
+
+    # -- stages -----------------------------------------------------------------------
+    def _stages(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Every stage the rows describe: ROW, PID, kind, key and STAGE_FIELDS."""
+        cols = set(frame.columns)
+
+        def c(name: str) -> pl.Expr:
+            return pl.col(name) if name in cols else pl.lit(None)
+
+        def date(name: str) -> pl.Expr:
+            return (
+                c(name).cast(pl.Date).dt.strftime("%Y-%m-%d")
+                if name in cols
+                else pl.lit(None, pl.String)
+            )
+
+        def text(name: str) -> pl.Expr:
+            return c(name).cast(pl.String).fill_null("")
+
+        def fixed(name: str, places: int) -> pl.Expr:
+            if name not in cols:
+                return pl.lit(None, pl.String)
+            return (
+                pl.col(name)
+                .cast(pl.Float64)
+                .round(places)
+                .map_elements(lambda v: f"{v:.{places}f}", return_dtype=pl.String)
+            )
+
+        kind = self.kind.name
+        parts: list[pl.DataFrame] = []
+
+        def add(
+            stage_kind: str,
+            when: pl.Expr,
+            unit: tuple[pl.Expr, pl.Expr],
+            condition: pl.Expr | None = None,
+            **values: pl.Expr,
+        ) -> None:
+            unit_id, unit_code = unit
+            by_year = stage_kind in CYCLE_STAGES
+            keyed = values["academic_year"].cast(pl.String) if by_year else when
+            exprs = [
+                pl.col(ROW),
+                pl.col(PID),
+                pl.lit(stage_kind).alias("kind"),
+                pl.concat_str(
+                    [pl.lit(stage_kind + "|"), unit_code, pl.lit("|"), keyed.fill_null("")]
+                )
+                .str.slice(0, 200)
+                .alias("key"),
+                when.alias("start_date"),
+                unit_id.alias("org_unit_id"),
+            ]
+            for name, dtype in STAGE_SCHEMA.items():
+                if name in ("start_date", "org_unit_id"):
+                    continue
+                if name in values:
+                    exprs.append(values[name].cast(dtype).alias(name))
+                elif name in TEXT_DEFAULT:
+                    exprs.append(pl.lit("").alias(name))
+                elif name == "senior_administrative":
+                    exprs.append(pl.lit(False).alias(name))
+                else:
+                    exprs.append(pl.lit(None, dtype).alias(name))
+            part = frame if condition is None else frame.filter(condition)
+            if part.height:
+                parts.append(part.select(exprs))
+
+        if kind in {"faculty", "staff"}:
+            unit = self._unit_columns(frame, "department")
+            common = {
+                "end_date": date("end_date"),
+                "fte": fixed("fte", 3),
+                "reason": text("separation_reason"),
+            }
+            if kind == "faculty":
+                add(
+                    StageKind.FACULTY_APPOINTMENT,
+                    date("start_date"),
+                    unit,
+                    rank=text("rank"),
+                    track=text("track"),
+                    tenure=text("tenure"),
+                    **common,
+                )
+                if "last_promotion_date" in cols:
+                    add(
+                        StageKind.PROMOTION,
+                        date("last_promotion_date"),
+                        unit,
+                        c("last_promotion_date").is_not_null(),
+                        rank=text("rank"),
+                    )
+                if "leadership_title" in cols and "leadership_start_date" in cols:
+                    add(
+                        StageKind.LEADERSHIP_APPOINTMENT,
+                        date("leadership_start_date"),
+                        unit,
+                        c("leadership_title").is_not_null()
+                        & c("leadership_start_date").is_not_null(),
+                        title=text("leadership_title"),
+                        senior_administrative=pl.lit(True),
+                    )
+            else:
+                add(
+                    StageKind.STAFF_APPOINTMENT,
+                    date("start_date"),
+                    unit,
+                    title=text("job_title"),
+                    senior_administrative=c("senior_administrative").fill_null(False),
+                    **common,
+                )
+            if "end_date" in cols:
+                add(
+                    StageKind.SEPARATION,
+                    date("end_date"),
+                    unit,
+                    c("end_date").is_not_null(),
+                    reason=text("separation_reason"),
+                )
+        elif kind == "admissions":
+            unit = self._unit_columns(frame, "program", default="MD")
+            year = c("cycle").cast(pl.Int64)
+            applied = pl.coalesce(
+                date("application_date"),
+                pl.concat_str([(year - 1).cast(pl.String), pl.lit("-06-01")]),
+            )
+            base = {
+                "academic_year": year,
+                "program": c("program").fill_null("MD") if "program" in cols else pl.lit("MD"),
+            }
+            add(
+                StageKind.APPLICATION,
+                applied,
+                unit,
+                round=text("round"),
+                gpa=fixed("gpa", 2),
+                mcat=c("mcat"),
+                **base,
+            )
+            if "interviewed" in cols:
+                add(StageKind.INTERVIEW, applied, unit, c("interviewed").fill_null(False), **base)
+            if "offer_outcome" in cols:
+                add(
+                    StageKind.OFFER,
+                    pl.coalesce(date("offer_date"), applied),
+                    unit,
+                    c("offer_outcome").is_not_null() & (c("offer_outcome") != "none"),
+                    outcome=text("offer_outcome"),
+                    **base,
+                )
+            if "matriculation_date" in cols:
+                add(
+                    StageKind.MATRICULATION,
+                    date("matriculation_date"),
+                    unit,
+                    c("matriculation_date").is_not_null(),
+                    **base,
+                )
+        elif kind == "students":
+            unit = self._unit_columns(frame, "program")
+            add(
+                StageKind.ENROLLMENT,
+                date("enrollment_date"),
+                unit,
+                end_date=date("graduation_date"),
+                outcome=text("status"),
+                reason=text("separation_reason"),
+                program=text("program"),
+            )
+            if "graduation_date" in cols:
+                add(
+                    StageKind.GRADUATION,
+                    date("graduation_date"),
+                    unit,
+                    c("graduation_date").is_not_null(),
+                    program=text("program"),
+                )
+        elif kind == "gme":
+            unit = self._unit_columns(frame, "program")
+            add(
+                StageKind.GME_APPOINTMENT,
+                date("start_date"),
+                unit,
+                end_date=date("end_date"),
+                pgy=c("pgy"),
+                title=text("position"),
+                outcome=text("completion_status"),
+                program=text("program"),
+            )
+        if not parts:
+            return pl.DataFrame()
+        return pl.concat(parts, how="vertical_relaxed")
+
+    # -- planning and applying one chunk -----------------------------------------------
+    def process(self, raw: pl.DataFrame, result: ValidationResult) -> ChunkOutcome:
+        counts = Counts(total=raw.height)
+        problems: list[dict[str, Any]] = [
+            {k: r[k] for k in ("row", "column", "value", "rule", "message")}
+            for r in result.problems.iter_rows(named=True)
+        ]
+        reasons: dict[int, list[str]] = {}
+        for p in problems:
+            reasons.setdefault(int(p["row"]), []).append(str(p["message"]))
+        clean = result.clean
+        key_fields = [f for f in self.kind.key_identifiers if f in clean.columns]
+        id_fields = [f for f in self.id_systems if f in clean.columns]
+
+        # 1. Who exists already: owners of every identifier in the chunk.
+        owners: dict[tuple[str, str], int] = {}
+        for fname in id_fields:
+            system = self.id_systems[fname]
+            values = clean.get_column(fname).drop_nulls().unique().to_list()
+            owners.update(
+                ((system, v), pid)
+                for v, pid in bulk.fetch_in(
+                    Identifier,
+                    ["value", "person_id"],
+                    "value",
+                    values,
+                    extra_where="system = %s",
+                    extra_params=[system],
+                )
+            )
+
+        def owner_expr(fname: str) -> pl.Expr:
+            system = self.id_systems[fname]
+            mapping = {v: pid for (s, v), pid in owners.items() if s == system}
+            return pl.col(fname).replace_strict(mapping, default=None, return_dtype=pl.Int64)
+
+        key_owner = (
+            pl.coalesce([owner_expr(f) for f in key_fields]) if owners else pl.lit(None, pl.Int64)
+        )
+        clean = clean.with_columns(key_owner.alias(PID))
+
+        # 2. Identifiers that belong to someone else reject the row.
+        conflict_rows: set[int] = set()
+        if owners:
+            for fname in id_fields:
+                found = clean.select(ROW, PID, fname, owner_expr(fname).alias("_owner")).filter(
+                    pl.col("_owner").is_not_null() & pl.col("_owner").ne_missing(pl.col(PID))
+                )
+                for number, _pid, value, _owner in found.iter_rows():
+                    key_name = key_fields[0] if key_fields else fname
+                    message = _(
+                        "Row %(row)s: %(system)s '%(value)s' is already recorded for a "
+                        "different person than the one this row's %(key)s identifies."
+                    ) % {
+                        "row": number,
+                        "system": self.id_systems[fname],
+                        "value": value,
+                        "key": key_name,
+                    }
+                    problems.append(
+                        {
+                            "row": number,
+                            "column": self.sources.get(fname, fname),
+                            "value": value,
+                            "rule": "identifier_conflict",
+                            "message": message,
+                        }
+                    )
+                    reasons.setdefault(number, []).append(message)
+                    conflict_rows.add(number)
+        if conflict_rows:
+            clean = clean.filter(~pl.col(ROW).is_in(list(conflict_rows)))
+
+        # 3. New people get ids (placeholders when only checking).
+        is_new = pl.col(PID).is_null()
+        new_rows = clean.filter(is_new).get_column(ROW).to_list()
+        if self.apply:
+            new_ids = bulk.allocate_ids(Person, len(new_rows))
+        else:
+            new_ids = [-(i + 1) for i in range(len(new_rows))]
+        clean = clean.with_columns(
+            pl.coalesce(
+                pl.col(PID),
+                pl.col(ROW).replace_strict(
+                    dict(zip(new_rows, new_ids, strict=True)), default=None, return_dtype=pl.Int64
+                ),
+            ).alias(PID),
+            pl.col(ROW).is_in(new_rows).alias("_new"),
+        )
+        changed: set[int] = set()
+        before: dict[int, dict[str, Any]] = {}
+        now = timezone.now()
+        stamp = now.isoformat() if "sqlite" in connection.vendor else now
+        batch_id = self.batch.pk
+
+        # 4. Persons: insert the new, update what changed on the known.
+        person_cols = [f for f in PERSON_FIELDS if f in clean.columns]
+        new_people = clean.filter(pl.col("_new"))
+        existing_ids = clean.filter(~pl.col("_new")).get_column(PID).to_list()
+        stored: dict[int, dict[str, Any]] = {}
+        for pid, *vals in bulk.fetch_in(Person, ["id", *PERSON_FIELDS], "id", existing_ids):
+            stored[pid] = dict(zip(PERSON_FIELDS, vals, strict=True))
+            if stored[pid]["birth_date"] is not None:
+                stored[pid]["birth_date"] = _date(stored[pid]["birth_date"])
+        person_updates: list[tuple[int, dict[str, Any]]] = []
+        if stored and person_cols:
+            for row in (
+                clean.filter(~pl.col("_new")).select(ROW, PID, *person_cols).iter_rows(named=True)
+            ):
+                current = stored[row[PID]]
+                diff = {
+                    f: row[f]
+                    for f in person_cols
+                    if row[f] not in (None, "") and row[f] != current[f]
+                }
+                if diff:
+                    person_updates.append((row[PID], diff))
+                    changed.add(row[ROW])
+                    before.setdefault(row[ROW], {})["person"] = {f: _iso(current[f]) for f in diff}
+        if self.apply:
+            bulk.insert_rows(
+                Person,
+                ["id", *PERSON_FIELDS, "created_at", "updated_at", "created_batch_id"],
+                (
+                    (
+                        pid,
+                        *[
+                            ("" if v is None and f != "birth_date" else _iso(v))
+                            for f, v in zip(PERSON_FIELDS, vals, strict=True)
+                        ],
+                        stamp,
+                        stamp,
+                        batch_id,
+                    )
+                    for pid, *vals in new_people.select(
+                        PID,
+                        *[
+                            pl.col(f) if f in person_cols else pl.lit(None).alias(f)
+                            for f in PERSON_FIELDS
+                        ],
+                    ).iter_rows()
+                ),
+            )
+            for pid, diff in person_updates:
+                Person.objects.filter(pk=pid).update(**diff, updated_at=now)
+
+        # 5. Identifiers not yet recorded.
+        id_rows: list[tuple[int, int, str, str]] = []
+        for fname in id_fields:
+            system = self.id_systems[fname]
+            for number, pid, value, new in clean.select(ROW, PID, fname, "_new").iter_rows():
+                if value is not None and (system, value) not in owners:
+                    id_rows.append((number, pid, system, value))
+                    if not new:
+                        changed.add(number)
+        if self.apply:
+            bulk.insert_rows(
+                Identifier,
+                ["person_id", "system", "value", "batch_id"],
+                ((pid, system, value, batch_id) for _n, pid, system, value in id_rows),
+            )
+
+        # 6. Stages: new ones inserted, changed ones updated.
+        stages = self._stages(clean)
+        if stages.height:
+            known = stages.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()
+            existing = bulk.fetch_in(
+                Stage, ["id", "person_id", "key", *STAGE_FIELDS], "person_id", known
+            )
+            if existing:
+                old = _stage_frame(existing).rename(
+                    {"person_id": PID, **{f: f"old:{f}" for f in STAGE_FIELDS}}
+                )
+                joined = stages.join(old, on=[PID, "key"], how="left")
+            else:
+                joined = stages.with_columns(pl.lit(None, pl.Int64).alias("id"))
+            inserts = joined.filter(pl.col("id").is_null())
+            changed.update(
+                inserts.join(clean.select(ROW, "_new"), on=ROW)
+                .filter(~pl.col("_new"))
+                .get_column(ROW)
+                .to_list()
+            )
+            if existing:
+                matched = joined.filter(pl.col("id").is_not_null())
+                diffs = [
+                    pl.col(f).ne_missing(pl.col(f"old:{f}"))
+                    & ~((pl.lit(f) == "org_unit_id") & pl.col(f).is_null())
+                    for f in STAGE_FIELDS
+                ]
+                for row in matched.filter(pl.any_horizontal(diffs)).iter_rows(named=True):
+                    diff = {
+                        f: row[f]
+                        for f in STAGE_FIELDS
+                        if row[f] != row[f"old:{f}"] and not (f == "org_unit_id" and row[f] is None)
+                    }
+                    before.setdefault(row[ROW], {}).setdefault("stages", {})[str(row["id"])] = {
+                        f: row[f"old:{f}"] for f in diff
+                    }
+                    changed.add(row[ROW])
+                    if self.apply:
+                        Stage.objects.filter(pk=row["id"]).update(**diff)
+            if self.apply and inserts.height:
+                bulk.insert_rows(
+                    Stage,
+                    ["person_id", "kind", "key", *STAGE_FIELDS, "batch_id"],
+                    (
+                        (*values, batch_id)
+                        for values in inserts.select(PID, "kind", "key", *STAGE_FIELDS).iter_rows()
+                    ),
+                )
+
+        # 7. Self-identification answers: a new answer is added, the same one is kept.
+        self._answers(raw, clean, changed, before)
+
+        # 8. The ledger: every raw row with its fate.
+        new_set = set(new_rows)
+        pid_of = dict(clean.select(ROW, PID).iter_rows())
+        fates: list[tuple[int, str, str, int | None, str | None]] = []
+        for number in raw.get_column(ROW).to_list():
+            if number in reasons:
+                fates.append((number, RowFate.REJECTED, "\n".join(reasons[number]), None, None))
+                counts.rejected += 1
+                continue
+            pid = pid_of.get(number)
+            if number in new_set:
+                fate = RowFate.INSERTED
+                counts.inserted += 1
+            elif number in changed:
+                fate = RowFate.UPDATED
+                counts.updated += 1
+            else:
+                fate = RowFate.UNCHANGED
+                counts.unchanged += 1
+            prior = before.get(number)
+            fates.append((number, fate, "", pid, json.dumps(prior) if prior else None))
+        if self.apply:
+            raw_json = (
+                raw.select(pl.struct(pl.exclude(ROW)).struct.json_encode()).to_series().to_list()
+            )
+            bulk.insert_rows(
+                ImportRow,
+                ["batch_id", "row_number", "raw", "fate", "reason", "person_id", "before"],
+                (
+                    (batch_id, number, text, fate, reason, pid, prior)
+                    for (number, fate, reason, pid, prior), text in zip(
+                        fates, raw_json, strict=True
+                    )
+                ),
+            )
+        return ChunkOutcome(counts=counts, problems=problems)
+
+    def _answers(
+        self,
+        raw: pl.DataFrame,
+        clean: pl.DataFrame,
+        changed: set[int],
+        before: dict[int, dict[str, Any]],
+    ) -> None:
+        present = [f for f in self.selfid_fields if f in clean.columns]
+        if not present:
+            return
+        when = (
+            pl.col("self_id_date").cast(pl.Date).dt.strftime("%Y-%m-%d").fill_null(self.reported_on)
+            if "self_id_date" in clean.columns
+            else pl.lit(self.reported_on)
+        )
+        raw_cols = {f: self.sources.get(f) for f in present}
+        raw_part = raw.select(
+            ROW,
+            *[pl.col(h).alias(f"raw:{f}") for f, h in raw_cols.items() if h and h in raw.columns],
+        )
+        base = clean.select(ROW, PID, "_new", when.alias("reported_on"), *present).join(
+            raw_part, on=ROW, how="left"
+        )
+        longs = []
+        for fname in present:
+            value = pl.col(fname)
+            codes = (
+                value
+                if base.schema[fname] == pl.List(pl.String)
+                else pl.concat_list([value.cast(pl.String)])
+            )
+            raw_text = (
+                pl.col(f"raw:{fname}") if f"raw:{fname}" in base.columns else value.cast(pl.String)
+            )
+            longs.append(
+                base.filter(value.is_not_null()).select(
+                    ROW,
+                    PID,
+                    "_new",
+                    "reported_on",
+                    pl.lit(fname).alias("dimension"),
+                    codes.alias("codes"),
+                    raw_text.fill_null("").str.slice(0, 500).alias("raw_value"),
+                )
+            )
+        answers = (
+            pl.concat(longs)
+            .filter(pl.col("codes").list.len() > 0)
+            .with_columns(pl.col("codes").list.contains("declined").alias("declined"))
+        )
+        answers = _with_json_codes(answers)
+        known = answers.filter(~pl.col("_new")).get_column(PID).unique().to_list()
+        stored = bulk.fetch_in(
+            SelfIdentification,
+            ["id", "person_id", "dimension", "codes", "raw_value", "declined", "reported_on"],
+            "person_id",
+            known,
+            extra_where="source = %s",
+            extra_params=[self.source],
+        )
+        inserts = answers
+        if stored:
+            old = (
+                pl.DataFrame(
+                    {
+                        "old_id": [r[0] for r in stored],
+                        PID: [r[1] for r in stored],
+                        "dimension": [r[2] for r in stored],
+                        "old_codes": [_canonical_json(r[3]) for r in stored],
+                        "old_raw": [r[4] for r in stored],
+                        "old_declined": [bool(r[5]) for r in stored],
+                        "old_reported_on": [_iso_text(r[6]) for r in stored],
+                    },
+                    schema_overrides={"old_id": pl.Int64, PID: pl.Int64},
+                )
+                .sort("old_reported_on", "old_id")
+                .unique([PID, "dimension"], keep="last")
+            )
+            joined = answers.join(old, on=[PID, "dimension"], how="left")
+            joined = joined.filter(pl.col("old_codes").ne_missing(pl.col("_codes")))
+            same_day = pl.col("old_id").is_not_null() & (
+                pl.col("old_reported_on") == pl.col("reported_on")
+            )
+            for row in joined.filter(same_day).iter_rows(named=True):
+                before.setdefault(row[ROW], {}).setdefault("self_ids", {})[str(row["old_id"])] = {
+                    "codes": json.loads(row["old_codes"]),
+                    "raw_value": row["old_raw"],
+                    "declined": row["old_declined"],
+                }
+                if self.apply:
+                    SelfIdentification.objects.filter(pk=row["old_id"]).update(
+                        codes=row["codes"],
+                        raw_value=row["raw_value"],
+                        declined=row["declined"],
+                    )
+            inserts = joined.filter(~same_day)
+            changed.update(joined.filter(~pl.col("_new")).get_column(ROW).to_list())
+        if self.apply and inserts.height:
+            batch_id = self.batch.pk
+            bulk.insert_rows(
+                SelfIdentification,
+                [
+                    "person_id",
+                    "dimension",
+                    "raw_value",
+                    "codes",
+                    "declined",
+                    "source",
+                    "reported_on",
+                    "batch_id",
+                ],
+                (
+                    (pid, dim, raw_value, codes, declined, self.source, when_, batch_id)
+                    for pid, dim, raw_value, codes, declined, when_ in inserts.select(
+                        PID, "dimension", "raw_value", "_codes", "declined", "reported_on"
+                    ).iter_rows()
+                ),
+            )
+
+    def run(self, on_chunk: Any = None) -> tuple[Counts, list[dict[str, Any]]]:
+        total = Counts()
+        problems: list[dict[str, Any]] = []
+        for raw, result in self.chunks():
+            outcome = self.process(raw, result)
+            for name in ("total", "inserted", "updated", "unchanged", "rejected"):
+                setattr(total, name, getattr(total, name) + getattr(outcome.counts, name))
+            problems.extend(outcome.problems)
+            if on_chunk:
+                on_chunk(total.total)
+        return total, problems
