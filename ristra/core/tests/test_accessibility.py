@@ -40,8 +40,13 @@ def browser() -> Any:
         instance = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
             ],
         )
         yield instance
@@ -61,13 +66,17 @@ def site(live_server: Any, cast: dict[str, Any]) -> dict[str, Any]:
         "American Indian or Alaska Native\n"
         "E2,Nguyen,Thu,Pediatrics,Visiting Scholar,2012-01-03,Female,Asian\n"
     )
-    checked = services.batch_check(batch=services.batch_upload(
-        user=admin, kind="faculty", filename="hr.csv", stream=io.BytesIO(csv.encode())
-    ))
+    checked = services.batch_check(
+        batch=services.batch_upload(
+            user=admin, kind="faculty", filename="hr.csv", stream=io.BytesIO(csv.encode())
+        )
+    )
     committed = services.batch_commit(
-        batch=services.batch_check(batch=services.batch_upload(
-            user=admin, kind="faculty", filename="hr2.csv", stream=io.BytesIO(csv.encode())
-        )),
+        batch=services.batch_check(
+            batch=services.batch_upload(
+                user=admin, kind="faculty", filename="hr2.csv", stream=io.BytesIO(csv.encode())
+            )
+        ),
         user=admin,
     )
     person = Person.objects.get(family_name="Begay")
@@ -78,9 +87,14 @@ def page_for(browser: Any, site: dict[str, Any], user: Any, contrast: str = "lig
     client = Client()
     client.force_login(user)
     context = browser.new_context()
-    cookies = [{"name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": site["url"]},
-               {"name": prefs.COOKIE, "value": f"medium.{contrast}", "url": site["url"]}]
+    cookies = [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": site["url"],
+        },
+        {"name": prefs.COOKIE, "value": f"medium.{contrast}", "url": site["url"]},
+    ]
     context.add_cookies(cookies)
     return context.new_page()
 
@@ -97,27 +111,41 @@ def violations(page: Any) -> list[str]:
 
 
 SCREENS = [
-    "/", "/people/?q=Begay", "/people/{person}/", "/people/imports/", "/people/imports/new/",
-    "/people/imports/{checked}/", "/people/imports/{checked}/mapping/",
-    "/people/imports/{committed}/", "/people/imports/{committed}/rows/",
-    "/people/profiles/", "/people/profiles/new/", "/audit/", "/users/", "/users/new/",
-    "/no-such-page/", "/accounts/2fa/",
+    "/",
+    "/people/?q=Begay",
+    "/people/{person}/",
+    "/people/imports/",
+    "/people/imports/new/",
+    "/people/imports/{checked}/",
+    "/people/imports/{checked}/mapping/",
+    "/people/imports/{committed}/",
+    "/people/imports/{committed}/rows/",
+    "/people/profiles/",
+    "/people/profiles/new/",
+    "/audit/",
+    "/users/",
+    "/users/new/",
+    "/no-such-page/",
+    "/accounts/2fa/",
 ]
 
 
 @pytest.mark.parametrize("path", SCREENS)
-def test_every_screen_passes_axe(browser: Any, site: dict[str, Any], cast: dict[str, Any],
-                                 path: str) -> None:
+def test_every_screen_passes_axe(
+    browser: Any, site: dict[str, Any], cast: dict[str, Any], path: str
+) -> None:
     page = page_for(browser, site, cast["admin"])
-    url = site["url"] + path.format(person=site["person"].pk, checked=site["checked"].pk,
-                                    committed=site["committed"].pk)
+    url = site["url"] + path.format(
+        person=site["person"].pk, checked=site["checked"].pk, committed=site["committed"].pk
+    )
     page.goto(url)
     assert violations(page) == []
 
 
 @pytest.mark.parametrize("contrast", ["dark", "high"])
-def test_the_contrast_themes_pass_axe(browser: Any, site: dict[str, Any], cast: dict[str, Any],
-                                      contrast: str) -> None:
+def test_the_contrast_themes_pass_axe(
+    browser: Any, site: dict[str, Any], cast: dict[str, Any], contrast: str
+) -> None:
     page = page_for(browser, site, cast["admin"], contrast=contrast)
     page.goto(site["url"] + f"/people/imports/{site['checked'].pk}/")
     assert page.evaluate("document.documentElement.className").endswith(f"contrast-{contrast}")
@@ -130,8 +158,9 @@ def test_the_sign_in_page_passes_axe(browser: Any, site: dict[str, Any]) -> None
     assert violations(page) == []
 
 
-def test_display_settings_apply_from_the_first_render(browser: Any, site: dict[str, Any],
-                                                      cast: dict[str, Any]) -> None:
+def test_display_settings_apply_from_the_first_render(
+    browser: Any, site: dict[str, Any], cast: dict[str, Any]
+) -> None:
     page = page_for(browser, site, cast["analyst"])
     page.goto(site["url"] + "/")
     page.select_option("#footer-text-size", "x-large")
@@ -143,8 +172,9 @@ def test_display_settings_apply_from_the_first_render(browser: Any, site: dict[s
     )
 
 
-def test_everything_works_by_keyboard(browser: Any, site: dict[str, Any],
-                                      cast: dict[str, Any]) -> None:
+def test_everything_works_by_keyboard(
+    browser: Any, site: dict[str, Any], cast: dict[str, Any]
+) -> None:
     page = page_for(browser, site, cast["analyst"])
     page.goto(site["url"] + "/")
     page.keyboard.press("Tab")
