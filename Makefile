@@ -30,6 +30,7 @@ lint: $(VENV)/.installed
 
 types: $(VENV)/.installed
 	$(VENV)/bin/mypy ristra bench
+	$(VENV)/bin/mypy --strict ristra/analytics
 
 check: lint types
 	$(PY) manage.py makemigrations --check --dry-run
