@@ -68,6 +68,9 @@ class ImportKind:
     fields: tuple[FieldSpec, ...]
     #: Pairs (earlier, later) of date fields; ``later`` may not precede ``earlier``.
     date_order: tuple[tuple[str, str], ...] = ()
+    #: Fields that, with the key identifier, tell one row from another: a person may
+    #: appear on several rows (several cycles, appointments) but not twice with the same.
+    row_scope: tuple[str, ...] = ()
 
     def field(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -193,6 +196,9 @@ PERSON_FIELDS: tuple[FieldSpec, ...] = (
             "Email Address",
             "Work Email",
             "Primary Email",
+            "Preferred Email",
+            "Preferred Email Address",
+            "Business Email",
             "Institutional Email",
             "Email Addr",
         ),
@@ -630,7 +636,16 @@ ADMISSIONS_FIELDS: tuple[FieldSpec, ...] = (
         "code",
         "stage",
         vocabulary=("accepted", "declined", "withdrawn", "pending", "none"),
-        synonyms=("Offer Outcome", "Offer Status", "Final Decision", "Outcome", "Decision"),
+        synonyms=(
+            "Offer Outcome",
+            "Offer Status",
+            "Offer Decision",
+            "Offer Response",
+            "Applicant Decision",
+            "Final Decision",
+            "Outcome",
+            "Decision",
+        ),
     ),
     _date("matriculation_date", "Matriculation date", ("Matriculation Date", "Matric Date")),
     FieldSpec(
@@ -746,8 +761,9 @@ def _kind(
     keys: tuple[str, ...],
     fields: tuple[FieldSpec, ...],
     date_order: tuple[tuple[str, str], ...] = (),
+    row_scope: tuple[str, ...] = (),
 ) -> ImportKind:
-    return ImportKind(name, label, keys, COMMON_FIELDS + fields, date_order)
+    return ImportKind(name, label, keys, COMMON_FIELDS + fields, date_order, row_scope)
 
 
 KINDS: dict[str, ImportKind] = {
@@ -759,9 +775,15 @@ KINDS: dict[str, ImportKind] = {
             ("employee_id",),
             FACULTY_FIELDS,
             (("start_date", "end_date"),),
+            ("department", "start_date"),
         ),
         _kind(
-            "staff", "Staff roster", ("employee_id",), STAFF_FIELDS, (("start_date", "end_date"),)
+            "staff",
+            "Staff roster",
+            ("employee_id",),
+            STAFF_FIELDS,
+            (("start_date", "end_date"),),
+            ("department", "start_date"),
         ),
         _kind(
             "admissions",
@@ -769,6 +791,7 @@ KINDS: dict[str, ImportKind] = {
             ("aamc_id",),
             ADMISSIONS_FIELDS,
             (("application_date", "offer_date"), ("offer_date", "matriculation_date")),
+            ("cycle", "program"),
         ),
         _kind(
             "students",
@@ -779,6 +802,7 @@ KINDS: dict[str, ImportKind] = {
                 ("enrollment_date", "graduation_date"),
                 ("enrollment_date", "expected_graduation_date"),
             ),
+            ("program", "enrollment_date"),
         ),
         _kind(
             "gme",
@@ -786,6 +810,7 @@ KINDS: dict[str, ImportKind] = {
             ("employee_id", "nrmp_id", "eras_id"),
             GME_FIELDS,
             (("start_date", "end_date"),),
+            ("program", "start_date"),
         ),
     )
 }

@@ -738,24 +738,37 @@ class Validator:
         )
         if missing.height:
             frames.append(missing)
+        scope = [f for f in kind.row_scope if f in work.columns or _V + f in work.columns]
+        scope_exprs = [
+            pl.col(_V + f).cast(pl.String).fill_null("") for f in scope if _V + f in work.columns
+        ]
+        scope_labels = [kind.field(f).label.lower() for f in scope if _V + f in work.columns]
+        once = (
+            " each person may appear only once per file."
+            if not scope_labels
+            else f" each person may appear only once per {' and '.join(scope_labels)}."
+        )
         for key in keys:
             value = pl.col(_V + key)
-            current = work.select(pl.col(ROW), value.alias("key")).filter(
+            scoped = pl.concat_str([value.cast(pl.String), *scope_exprs], separator="\x1f")
+            current = work.select(pl.col(ROW), value.alias("key"), scoped.alias("scoped")).filter(
                 pl.col("key").is_not_null()
             )
-            firsts = current.group_by("key").agg(pl.col(ROW).min().alias("first"))
+            firsts = current.group_by("scoped").agg(pl.col(ROW).min().alias("first"))
             seen = self._seen.get(key)
             if seen is not None:
                 firsts = (
-                    firsts.join(seen, on="key", how="left", suffix="_seen")
+                    firsts.join(seen, on="scoped", how="left", suffix="_seen")
                     .with_columns(pl.coalesce("first_seen", "first").alias("first"))
-                    .select("key", "first")
+                    .select("scoped", "first")
                 )
-                new = firsts.join(seen, on="key", how="anti")
+                new = firsts.join(seen, on="scoped", how="anti")
                 self._seen[key] = pl.concat([seen, new])
             else:
                 self._seen[key] = firsts
-            dups = current.join(firsts, on="key", how="left").filter(pl.col("first") != pl.col(ROW))
+            dups = current.join(firsts, on="scoped", how="left").filter(
+                pl.col("first") != pl.col(ROW)
+            )
             if dups.height:
                 source = mapping.source_of(key)
                 frames.append(
@@ -766,8 +779,7 @@ class Validator:
                         pl.col("key").alias("value"),
                         pl.lit("duplicate_identifier").alias("rule"),
                         pl.format(
-                            "Row {}, column '{}': {} '{}' also appears on row {}; each person"
-                            " may appear only once per file.",
+                            "Row {}, column '{}': {} '{}' also appears on row {};" + once,
                             pl.col(ROW),
                             pl.lit(source),
                             pl.lit(kind.field(key).label),

@@ -7,7 +7,7 @@ model refuses updates and deletes, and so do its QuerySets.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -31,7 +31,10 @@ class Action(models.TextChoices):
     DENIED = "denied", _("Access denied")
 
 
-class AuditQuerySet(models.QuerySet["AuditEvent"]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("The audit log cannot be edited.")
 
@@ -62,7 +65,7 @@ class AuditEvent(models.Model):
     path = models.CharField(_("page"), max_length=500, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
 
-    objects = AuditQuerySet.as_manager()
+    objects = AppendOnlyQuerySet["AuditEvent"].as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -87,7 +90,7 @@ class AuditPerson(models.Model):  # noqa: DJ008
     event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="persons")
     person_id = models.BigIntegerField(db_index=True)
 
-    objects = AuditQuerySet.as_manager()  # type: ignore[misc]
+    objects = AppendOnlyQuerySet["AuditPerson"].as_manager()
 
     class Meta:
         constraints = [

@@ -23,7 +23,7 @@ def audit_search(
         events = events.filter(action=action)
     if person_id is not None:
         events = events.filter(
-            id__in=AuditPerson.objects.filter(person_id=person_id).values("event_id")
+            id__in=AuditPerson.objects.filter(person_id=person_id).values("event")
         )
     if text:
         events = events.filter(Q(summary__icontains=text) | Q(reason__icontains=text))

@@ -10,10 +10,14 @@ from ristra.core.prefs import display_prefs
 def shell(request: HttpRequest) -> dict[str, Any]:
     """What every page's shell needs: display preferences and what the user may open."""
     from ristra.accounts import access
+    from ristra.people.demo import DEMO_SCHOOL_CODE
+    from ristra.people.models import OrgUnit
 
     user = request.user
     return {
         "prefs": display_prefs(request),
+        # The fictional demo school is loaded: say so on every page.
+        "demo_school": OrgUnit.objects.filter(code=DEMO_SCHOOL_CODE).exists(),
         "nav": {
             "people": access.can(user, access.VIEW_IDENTITY),
             "imports": access.can(user, access.IMPORT_DATA),

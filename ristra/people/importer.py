@@ -84,6 +84,12 @@ def _iso(value: Any) -> Any:
     return value
 
 
+def _reads_columns(expr: pl.Expr, columns: set[str]) -> bool:
+    """Whether ``expr`` reads at least one column of the file (not only literals)."""
+    roots = expr.meta.root_names()
+    return bool(roots) and all(root in columns for root in roots)
+
+
 def _iso_text(value: Any) -> str | None:
     """A date from the database (date on PostgreSQL, text on SQLite) as ISO text."""
     if value is None:
@@ -187,6 +193,13 @@ class Pipeline:
             self.unit_ids[code] = pk
         self.new_units: dict[str, tuple[str, str]] = {}
         self.planned_units: set[str] = set()
+        # Key ("system\x1fvalue") -> person id of people this batch adds (negative when
+        # only checking), so later rows and chunks about the same person find them.
+        self.planned_people: dict[str, int] = {}
+        self.created_people: set[int] = set()
+        # Per stage kind, the stage fields this file states (see _stages).
+        self.stage_fields: dict[str, set[str]] = {}
+        self.recorded_ids: dict[tuple[str, str], set[int]] = {}
         self.created_units: list[int] = []
         self.file_notes: list[str] = []
         self.sources: dict[str, str] = {}
@@ -333,6 +346,14 @@ class Pipeline:
             part = frame if condition is None else frame.filter(condition)
             if part.height:
                 parts.append(part.select(exprs))
+            # Fields this file states for this stage: only these are compared and updated,
+            # so a column the file lacks never erases what another source recorded.
+            given = {name for name, expr in values.items() if _reads_columns(expr, cols)}
+            if _reads_columns(unit_id, cols) or unit_id.meta.root_names() == []:
+                given.add("org_unit_id")
+            if stage_kind != StageKind.INTERVIEW and _reads_columns(when, cols):
+                given.add("start_date")
+            self.stage_fields.setdefault(stage_kind, set()).update(given)
 
         if kind in {"faculty", "staff"}:
             unit = self._unit_columns(frame, "department")
@@ -533,21 +554,56 @@ class Pipeline:
         if conflict_rows:
             clean = clean.filter(~pl.col(ROW).is_in(list(conflict_rows)))
 
-        # 3. New people get ids (placeholders when only checking).
-        is_new = pl.col(PID).is_null()
-        new_rows = clean.filter(is_new).get_column(ROW).to_list()
-        if self.apply:
-            new_ids = bulk.allocate_ids(Person, len(new_rows))
-        else:
-            new_ids = [-(i + 1) for i in range(len(new_rows))]
+        # 3. New people get ids (placeholders when only checking). Rows with the same key
+        #    (several cycles or appointments of one person) share one new person.
+        key_text = pl.coalesce(
+            [pl.lit(self.id_systems[f] + "\x1f") + pl.col(f).cast(pl.String) for f in key_fields]
+        )
+        clean = clean.with_columns(key_text.alias("_key"))
+        planned = dict(self.planned_people)
         clean = clean.with_columns(
             pl.coalesce(
                 pl.col(PID),
-                pl.col(ROW).replace_strict(
-                    dict(zip(new_rows, new_ids, strict=True)), default=None, return_dtype=pl.Int64
-                ),
+                pl.col("_key").replace_strict(planned, default=None, return_dtype=pl.Int64)
+                if planned
+                else pl.lit(None, pl.Int64),
+            ).alias(PID)
+        )
+        new_keys = (
+            clean.filter(pl.col(PID).is_null())
+            .get_column("_key")
+            .unique(maintain_order=True)
+            .to_list()
+        )
+        if self.apply:
+            new_ids = bulk.allocate_ids(Person, len(new_keys))
+        else:
+            start = len(self.planned_people)
+            new_ids = [-(start + i + 1) for i in range(len(new_keys))]
+        created = dict(zip(new_keys, new_ids, strict=True))
+        self.planned_people.update(created)
+        clean = clean.with_columns(
+            pl.coalesce(
+                pl.col(PID),
+                pl.col("_key").replace_strict(created, default=None, return_dtype=pl.Int64)
+                if created
+                else pl.lit(None, pl.Int64),
             ).alias(PID),
-            pl.col(ROW).is_in(new_rows).alias("_new"),
+        )
+        # A row is "new" when its person did not exist before this batch.
+        new_people_ids = set(created.values()) | {
+            pid for pid in planned.values() if pid < 0 or pid in self.created_people
+        }
+        if self.apply:
+            self.created_people.update(created.values())
+        clean = clean.with_columns(pl.col(PID).is_in(list(new_people_ids)).alias("_new"))
+        new_rows = clean.filter(pl.col("_new")).get_column(ROW).to_list()
+        first_rows = set(
+            clean.filter(pl.col(PID).is_in(list(created.values())))
+            .group_by(PID)
+            .agg(pl.col(ROW).min())
+            .get_column(ROW)
+            .to_list()
         )
         changed: set[int] = set()
         before: dict[int, dict[str, Any]] = {}
@@ -557,7 +613,7 @@ class Pipeline:
 
         # 4. Persons: insert the new, update what changed on the known.
         person_cols = [f for f in PERSON_FIELDS if f in clean.columns]
-        new_people = clean.filter(pl.col("_new"))
+        new_people = clean.filter(pl.col(ROW).is_in(list(first_rows)))
         existing_ids = clean.filter(~pl.col("_new")).get_column(PID).to_list()
         stored: dict[int, dict[str, Any]] = {}
         for pid, *vals in bulk.fetch_in(Person, ["id", *PERSON_FIELDS], "id", existing_ids):
@@ -608,13 +664,19 @@ class Pipeline:
 
         # 5. Identifiers not yet recorded.
         id_rows: list[tuple[int, int, str, str]] = []
+        recorded: set[tuple[str, str]] = set()
         for fname in id_fields:
             system = self.id_systems[fname]
             for number, pid, value, new in clean.select(ROW, PID, fname, "_new").iter_rows():
-                if value is not None and (system, value) not in owners:
-                    id_rows.append((number, pid, system, value))
-                    if not new:
-                        changed.add(number)
+                if value is None or (system, value) in owners or (system, value) in recorded:
+                    continue
+                recorded.add((system, value))
+                if pid in self.recorded_ids.get((system, value), ()):
+                    continue
+                self.recorded_ids.setdefault((system, value), set()).add(pid)
+                id_rows.append((number, pid, system, value))
+                if not new:
+                    changed.add(number)
         if self.apply:
             bulk.insert_rows(
                 Identifier,
@@ -625,6 +687,7 @@ class Pipeline:
         # 6. Stages: new ones inserted, changed ones updated.
         stages = self._stages(clean)
         if stages.height:
+            stages = stages.unique([PID, "key"], keep="last", maintain_order=True)
             known = stages.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()
             existing = bulk.fetch_in(
                 Stage, ["id", "person_id", "key", *STAGE_FIELDS], "person_id", known
@@ -645,16 +708,28 @@ class Pipeline:
             )
             if existing:
                 matched = joined.filter(pl.col("id").is_not_null())
-                diffs = [
-                    pl.col(f).ne_missing(pl.col(f"old:{f}"))
-                    & ~((pl.lit(f) == "org_unit_id") & pl.col(f).is_null())
-                    for f in STAGE_FIELDS
-                ]
-                for row in matched.filter(pl.any_horizontal(diffs)).iter_rows(named=True):
+                differing = []
+                for stage_kind, given in self.stage_fields.items():
+                    fields = [f for f in STAGE_FIELDS if f in given]
+                    if not fields:
+                        continue
+                    diffs = [
+                        pl.col(f).ne_missing(pl.col(f"old:{f}"))
+                        & ~((pl.lit(f) == "org_unit_id") & pl.col(f).is_null())
+                        for f in fields
+                    ]
+                    differing.append(
+                        matched.filter((pl.col("kind") == stage_kind) & pl.any_horizontal(diffs))
+                    )
+                rows = pl.concat(differing).iter_rows(named=True) if differing else iter(())
+                for row in rows:
+                    given = self.stage_fields[row["kind"]]
                     diff = {
                         f: row[f]
                         for f in STAGE_FIELDS
-                        if row[f] != row[f"old:{f}"] and not (f == "org_unit_id" and row[f] is None)
+                        if f in given
+                        and row[f] != row[f"old:{f}"]
+                        and not (f == "org_unit_id" and row[f] is None)
                     }
                     before.setdefault(row[ROW], {}).setdefault("stages", {})[str(row["id"])] = {
                         f: row[f"old:{f}"] for f in diff
@@ -762,8 +837,11 @@ class Pipeline:
             .filter(pl.col("codes").list.len() > 0)
             .with_columns(pl.col("codes").list.contains("declined").alias("declined"))
         )
-        answers = _with_json_codes(answers)
-        known = answers.filter(~pl.col("_new")).get_column(PID).unique().to_list()
+        answers = _with_json_codes(answers).unique(
+            [PID, "dimension", "reported_on"], keep="last", maintain_order=True
+        )
+        # People already in the database (including those an earlier chunk added).
+        known = answers.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()
         stored = bulk.fetch_in(
             SelfIdentification,
             ["id", "person_id", "dimension", "codes", "raw_value", "declined", "reported_on"],

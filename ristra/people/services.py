@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -290,14 +290,14 @@ def _later_batches_touching(batch: ImportBatch) -> list[int]:
 
 
 def _restore(model: type[Model], pk: int, values: dict[str, Any]) -> None:
-    fields = {
-        name: model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
-        for name in values
-    }
-    clean = {
-        name: (value if name.endswith("_id") else fields[name].to_python(value))
-        for name, value in values.items()
-    }
+    """Put back the values a batch replaced (stored as JSON: dates and decimals as text)."""
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        if name.endswith("_id"):
+            clean[name] = value
+            continue
+        field = model._meta.get_field(name)
+        clean[name] = field.to_python(value) if isinstance(field, Field) else value
     model._default_manager.filter(pk=pk).update(**clean)
 
 
@@ -321,6 +321,7 @@ def batch_rollback(*, batch: ImportBatch, user: Any) -> ImportBatch:
             .iterator(chunk_size=2000)
         ):
             person_id, data = before
+            data = data or {}
             if data.get("person") and person_id:
                 _restore(Person, person_id, data["person"])
             for stage_id, values in (data.get("stages") or {}).items():

@@ -355,15 +355,37 @@ def test_it_reports_every_problem_of_a_row() -> None:
 
 
 # ------------------------------------------------------------------------ identifiers
+def test_it_accepts_one_person_on_several_rows_of_different_scope() -> None:
+    admissions = get_kind("admissions")
+    frame = (
+        pl.DataFrame(
+            {
+                "AAMC ID": ["12345678", "12345678", "12345678"],
+                "Last Name": ["Chee", "Chee", "Chee"],
+                "First Name": ["Dana", "Dana", "Dana"],
+                "Application Cycle": ["2025", "2026", "2026"],
+            }
+        )
+        .with_row_index("__row__", offset=2)
+        .with_columns(pl.col("__row__").cast(pl.Int64))
+    )
+    result = validate(frame, admissions)
+    assert result.clean.get_column("__row__").to_list() == [2, 3]
+    assert result.rejected_rows == {4}
+    assert "once per entering cycle" in result.problems.get_column("message")[0] or (
+        "also appears on row 3" in result.problems.get_column("message")[0]
+    )
+
+
 def test_it_rejects_later_duplicates_of_an_identifier() -> None:
     result = validate(frame_of(faculty(), faculty(EMPLID="00418"), faculty(), faculty()), FACULTY)
     assert result.clean.get_column("__row__").to_list() == [2, 3]
     assert result.rejected_rows == {4, 5}
     assert result.problems.get_column("message").to_list() == [
         "Row 4, column 'EMPLID': Employee ID '00417' also appears on row 2; each person may"
-        " appear only once per file.",
+        " appear only once per department and start date.",
         "Row 5, column 'EMPLID': Employee ID '00417' also appears on row 2; each person may"
-        " appear only once per file.",
+        " appear only once per department and start date.",
     ]
 
 

@@ -177,3 +177,43 @@ def test_it_rejects_an_identifier_that_belongs_to_someone_else(cast: dict[str, A
     batch = services.batch_check(batch=upload(cast["analyst"], clash))
     assert batch.rows_rejected == 1
     assert batch.problems.get().rule == "identifier_conflict"
+
+
+AMCAS = """AAMC ID,Last Name,First Name,Application Cycle,Application Date,Interviewed,Offer Decision
+12345678,Chee,Dana,2025,2024-06-15,N,
+12345678,Chee,Dana,2026,2025-06-20,Y,Accepted
+23456789,Lucero,Mateo,2026,2025-07-01,Y,Declined
+"""
+
+
+@pytest.mark.django_db
+def test_it_keeps_one_person_across_cycles_in_one_file(cast: dict[str, Any]) -> None:
+    batch = import_file(cast["analyst"], AMCAS, kind="admissions")
+    assert (batch.rows_inserted, batch.rows_rejected) == (3, 0)
+    assert Person.objects.count() == 2
+    chee = Person.objects.get(family_name="Chee")
+    years = sorted(
+        chee.stages.filter(kind=StageKind.APPLICATION).values_list("academic_year", flat=True)
+    )
+    assert years == [2025, 2026]
+    assert chee.stages.get(kind=StageKind.OFFER).outcome == "accepted"
+    assert chee.identifiers.count() == 1
+    again = import_file(cast["analyst"], AMCAS, kind="admissions")
+    assert (again.rows_inserted, again.rows_updated, again.rows_unchanged) == (0, 0, 3)
+
+
+@pytest.mark.django_db
+def test_it_never_erases_what_a_file_does_not_state(cast: dict[str, Any]) -> None:
+    with_fte = (
+        "EMPLID,Last Name,First Name,Department,Academic Rank,Hire Date,FTE,Track\n"
+        "E1,Ortiz,Ana,Surgery,Professor,2015-07-01,0.8,Research\n"
+    )
+    import_file(cast["analyst"], with_fte)
+    without = (
+        "EMPLID,Last Name,First Name,Department,Academic Rank,Hire Date\n"
+        "E1,Ortiz,Ana,Surgery,Professor,2015-07-01\n"
+    )
+    batch = import_file(cast["analyst"], without)
+    assert batch.rows_unchanged == 1
+    stage = Stage.objects.get(kind=StageKind.FACULTY_APPOINTMENT)
+    assert str(stage.fte) == "0.800" and stage.track == "research"

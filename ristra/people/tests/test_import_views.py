@@ -82,7 +82,8 @@ def test_it_saves_a_mapping_as_a_profile_and_checks_again(client_for: Any) -> No
         b"Emp;Fam;Giv;Unit;Title;Began\nE2;Lee;Kim;Surgery;Instructor;2011-07-01\n",
         profile=profile.pk,
     )
-    assert ImportBatch.objects.order_by("-pk").first().status == BatchStatus.VALIDATED
+    latest = ImportBatch.objects.order_by("-pk").first()
+    assert latest is not None and latest.status == BatchStatus.VALIDATED
 
 
 @pytest.mark.django_db
