@@ -195,6 +195,18 @@ class StageKind(models.TextChoices):
     SEPARATION = "separation", _("Separation")
 
 
+# Stages that last (have a start and usually an end); the others are dated events.
+SPELL_KINDS = frozenset(
+    {
+        StageKind.ENROLLMENT,
+        StageKind.GME_APPOINTMENT,
+        StageKind.FACULTY_APPOINTMENT,
+        StageKind.STAFF_APPOINTMENT,
+        StageKind.LEADERSHIP_APPOINTMENT,
+    }
+)
+
+
 class Rank(models.TextChoices):
     INSTRUCTOR = "instructor", _("Instructor")
     ASSISTANT_PROFESSOR = "assistant_professor", _("Assistant Professor")
@@ -209,7 +221,12 @@ class StageQuerySet(models.QuerySet["Stage"]):
         return self.filter(start_date__lte=date)
 
     def active_on(self, date: dt.date) -> StageQuerySet:
-        return self.filter(Q(start_date__lte=date), Q(end_date__isnull=True) | Q(end_date__gt=date))
+        """Spells (appointments, enrolment) running on ``date``."""
+        return self.filter(
+            Q(kind__in=SPELL_KINDS),
+            Q(start_date__lte=date),
+            Q(end_date__isnull=True) | Q(end_date__gt=date),
+        )
 
 
 class Stage(models.Model):
@@ -275,8 +292,17 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start_date}"
 
+    @property
+    def is_spell(self) -> bool:
+        return self.kind in SPELL_KINDS
+
     def is_active_on(self, date: dt.date) -> bool:
-        return self.start_date <= date and (self.end_date is None or self.end_date > date)
+        """A spell running on ``date`` (events such as an offer are never "active")."""
+        return (
+            self.is_spell
+            and self.start_date <= date
+            and (self.end_date is None or self.end_date > date)
+        )
 
 
 # ---------------------------------------------------------------------------------------
