@@ -199,7 +199,6 @@ class Pipeline:
         self.created_people: set[int] = set()
         # Per stage kind, the stage fields this file states (see _stages).
         self.stage_fields: dict[str, set[str]] = {}
-        self.recorded_ids: dict[tuple[str, str], set[int]] = {}
         self.created_units: list[int] = []
         self.file_notes: list[str] = []
         self.sources: dict[str, str] = {}
@@ -663,20 +662,23 @@ class Pipeline:
                 Person.objects.filter(pk=pid).update(**diff, updated_at=now)
 
         # 5. Identifiers not yet recorded.
-        id_rows: list[tuple[int, int, str, str]] = []
-        recorded: set[tuple[str, str]] = set()
+        id_frames = []
         for fname in id_fields:
             system = self.id_systems[fname]
-            for number, pid, value, new in clean.select(ROW, PID, fname, "_new").iter_rows():
-                if value is None or (system, value) in owners or (system, value) in recorded:
-                    continue
-                recorded.add((system, value))
-                if pid in self.recorded_ids.get((system, value), ()):
-                    continue
-                self.recorded_ids.setdefault((system, value), set()).add(pid)
-                id_rows.append((number, pid, system, value))
-                if not new:
-                    changed.add(number)
+            known_values = [v for (s_, v) in owners if s_ == system]
+            part = (
+                clean.select(ROW, PID, "_new", pl.col(fname).alias("value"))
+                .filter(pl.col("value").is_not_null() & ~pl.col("value").is_in(known_values))
+                .unique("value", keep="first", maintain_order=True)
+                .with_columns(pl.lit(system).alias("system"))
+            )
+            if part.height:
+                id_frames.append(part)
+        id_rows: list[tuple[int, int, str, str]] = []
+        if id_frames:
+            new_ids_frame = pl.concat(id_frames)
+            changed.update(new_ids_frame.filter(~pl.col("_new")).get_column(ROW).to_list())
+            id_rows = list(new_ids_frame.select(ROW, PID, "system", "value").iter_rows())
         if self.apply:
             bulk.insert_rows(
                 Identifier,
