@@ -192,8 +192,10 @@ def test_it_keeps_one_person_across_cycles_in_one_file(cast: dict[str, Any]) -> 
     assert (batch.rows_inserted, batch.rows_rejected) == (3, 0)
     assert Person.objects.count() == 2
     chee = Person.objects.get(family_name="Chee")
-    years = sorted(
-        chee.stages.filter(kind=StageKind.APPLICATION).values_list("academic_year", flat=True)
+    years = list(
+        chee.stages.filter(kind=StageKind.APPLICATION)
+        .order_by("academic_year")
+        .values_list("academic_year", flat=True)
     )
     assert years == [2025, 2026]
     assert chee.stages.get(kind=StageKind.OFFER).outcome == "accepted"
