@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -607,7 +606,7 @@ class Pipeline:
         changed: set[int] = set()
         before: dict[int, dict[str, Any]] = {}
         now = timezone.now()
-        stamp = now.isoformat() if "sqlite" in connection.vendor else now
+        stamp = now.isoformat()
         batch_id = self.batch.pk
 
         # 4. Persons: insert the new, update what changed on the known.
@@ -635,28 +634,36 @@ class Pipeline:
                     changed.add(row[ROW])
                     before.setdefault(row[ROW], {})["person"] = {f: _iso(current[f]) for f in diff}
         if self.apply:
+            birth = (
+                pl.col("birth_date").cast(pl.Date).dt.strftime("%Y-%m-%d")
+                if "birth_date" in person_cols
+                else pl.lit(None, pl.String)
+            )
+            texts = [
+                (pl.col(f).cast(pl.String) if f in person_cols else pl.lit(None, pl.String))
+                .fill_null("")
+                .alias(f)
+                for f in PERSON_FIELDS
+                if f != "birth_date"
+            ]
             bulk.insert_rows(
                 Person,
-                ["id", *PERSON_FIELDS, "created_at", "updated_at", "created_batch_id"],
-                (
-                    (
-                        pid,
-                        *[
-                            ("" if v is None and f != "birth_date" else _iso(v))
-                            for f, v in zip(PERSON_FIELDS, vals, strict=True)
-                        ],
-                        stamp,
-                        stamp,
-                        batch_id,
-                    )
-                    for pid, *vals in new_people.select(
-                        PID,
-                        *[
-                            pl.col(f) if f in person_cols else pl.lit(None).alias(f)
-                            for f in PERSON_FIELDS
-                        ],
-                    ).iter_rows()
-                ),
+                [
+                    "id",
+                    *[f for f in PERSON_FIELDS if f != "birth_date"],
+                    "birth_date",
+                    "created_at",
+                    "updated_at",
+                    "created_batch_id",
+                ],
+                new_people.select(
+                    PID,
+                    *texts,
+                    birth.alias("birth_date"),
+                    pl.lit(stamp).alias("c"),
+                    pl.lit(stamp).alias("u"),
+                    pl.lit(batch_id).alias("b"),
+                ).iter_rows(),
             )
             for pid, diff in person_updates:
                 Person.objects.filter(pk=pid).update(**diff, updated_at=now)
@@ -752,40 +759,58 @@ class Pipeline:
         # 7. Self-identification answers: a new answer is added, the same one is kept.
         self._answers(raw, clean, changed, before)
 
-        # 8. The ledger: every raw row with its fate.
-        new_set = set(new_rows)
-        pid_of = dict(clean.select(ROW, PID).iter_rows())
-        fates: list[tuple[int, str, str, int | None, str | None]] = []
-        for number in raw.get_column(ROW).to_list():
-            if number in reasons:
-                fates.append((number, RowFate.REJECTED, "\n".join(reasons[number]), None, None))
-                counts.rejected += 1
-                continue
-            pid = pid_of.get(number)
-            if number in new_set:
-                fate = RowFate.INSERTED
-                counts.inserted += 1
-            elif number in changed:
-                fate = RowFate.UPDATED
-                counts.updated += 1
-            else:
-                fate = RowFate.UNCHANGED
-                counts.unchanged += 1
-            prior = before.get(number)
-            fates.append((number, fate, "", pid, json.dumps(prior) if prior else None))
-        if self.apply:
-            raw_json = (
-                raw.select(pl.struct(pl.exclude(ROW)).struct.json_encode()).to_series().to_list()
+        # 8. The ledger: every raw row with its fate (decided column-wise).
+        row = pl.col(ROW)
+        rejected = list(reasons)
+        ledger = (
+            raw.select(ROW)
+            .join(clean.select(ROW, PID), on=ROW, how="left")
+            .with_columns(
+                pl.when(row.is_in(rejected))
+                .then(pl.lit(RowFate.REJECTED.value))
+                .when(row.is_in(new_rows))
+                .then(pl.lit(RowFate.INSERTED.value))
+                .when(row.is_in(list(changed)))
+                .then(pl.lit(RowFate.UPDATED.value))
+                .otherwise(pl.lit(RowFate.UNCHANGED.value))
+                .alias("fate"),
+                row.replace_strict(
+                    {n: "\n".join(m) for n, m in reasons.items()},
+                    default="",
+                    return_dtype=pl.String,
+                ).alias("reason")
+                if reasons
+                else pl.lit("").alias("reason"),
+                row.replace_strict(
+                    {n: json.dumps(b) for n, b in before.items() if b},
+                    default=None,
+                    return_dtype=pl.String,
+                ).alias("before")
+                if before
+                else pl.lit(None, pl.String).alias("before"),
             )
+        )
+        ledger = ledger.with_columns(
+            pl.when(pl.col("fate") == RowFate.REJECTED.value)
+            .then(pl.lit(None, pl.Int64))
+            .otherwise(pl.col(PID))
+            .alias(PID)
+        )
+        tally = dict(ledger.get_column("fate").value_counts().iter_rows())
+        counts.inserted = tally.get(RowFate.INSERTED.value, 0)
+        counts.updated = tally.get(RowFate.UPDATED.value, 0)
+        counts.unchanged = tally.get(RowFate.UNCHANGED.value, 0)
+        counts.rejected = tally.get(RowFate.REJECTED.value, 0)
+        if self.apply:
+            raw_json = raw.select(pl.struct(pl.exclude(ROW)).struct.json_encode().alias("raw"))
             bulk.insert_rows(
                 ImportRow,
                 ["batch_id", "row_number", "raw", "fate", "reason", "person_id", "before"],
-                (
-                    (batch_id, number, text, fate, reason, pid, prior)
-                    for (number, fate, reason, pid, prior), text in zip(
-                        fates, raw_json, strict=True
-                    )
-                ),
+                pl.concat([ledger, raw_json], how="horizontal")
+                .select(
+                    pl.lit(batch_id).alias("batch"), ROW, "raw", "fate", "reason", PID, "before"
+                )
+                .iter_rows(),
             )
         return ChunkOutcome(counts=counts, problems=problems)
 

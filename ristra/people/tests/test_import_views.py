@@ -130,3 +130,44 @@ def test_it_logs_every_view_of_the_ledger(client_for: Any) -> None:
     event = AuditEvent.objects.order_by("-id").first()
     assert AuditEvent.objects.count() == before + 1
     assert event is not None and event.action == "view" and "rejected" in event.summary
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_file_over_the_upload_limit_and_points_to_the_command_line(
+    client_for: Any, settings: Any
+) -> None:
+    settings.RISTRA_MAX_UPLOAD_MB = 0
+    response = post_upload(client_for("analyst"), CSV.encode())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "larger than 0 MB" in page and "ristra import" in page
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_reads_windows_1252_and_xlsx_uploads(client_for: Any) -> None:
+    import xlsxwriter
+
+    client = client_for("analyst")
+    cp1252 = "EMPLID,Last Name,First Name,Dept,Rank,Start Date\nE9,Peña,José,Surgery,Professor,2001-07-01\n"
+    post_upload(client, cp1252.encode("cp1252"))
+    batch = ImportBatch.objects.get()
+    assert batch.status == BatchStatus.VALIDATED and batch.encoding == "cp1252"
+    client.post(reverse("people:batch_commit", args=[batch.pk]))
+    assert Person.objects.get().family_name == "Peña"
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("Roster")
+    for r, row in enumerate(
+        [
+            ["EMPLID", "Last Name", "First Name", "Dept", "Rank", "Start Date"],
+            ["E10", "Kee", "Ana", "Surgery", "Instructor", "2019-07-01"],
+        ]
+    ):
+        sheet.write_row(r, 0, row)
+    book.close()
+    post_upload(client, buffer.getvalue(), name="roster.xlsx")
+    xlsx_batch = ImportBatch.objects.order_by("-pk").first()
+    assert xlsx_batch is not None and xlsx_batch.status == BatchStatus.VALIDATED
+    assert xlsx_batch.file_format == "xlsx"
