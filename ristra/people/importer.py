@@ -760,28 +760,28 @@ class Pipeline:
         self._answers(raw, clean, changed, before)
 
         # 8. The ledger: every raw row with its fate (decided column-wise).
-        row = pl.col(ROW)
+        at_row = pl.col(ROW)
         rejected = list(reasons)
         ledger = (
             raw.select(ROW)
             .join(clean.select(ROW, PID), on=ROW, how="left")
             .with_columns(
-                pl.when(row.is_in(rejected))
+                pl.when(at_row.is_in(rejected))
                 .then(pl.lit(RowFate.REJECTED.value))
-                .when(row.is_in(new_rows))
+                .when(at_row.is_in(new_rows))
                 .then(pl.lit(RowFate.INSERTED.value))
-                .when(row.is_in(list(changed)))
+                .when(at_row.is_in(list(changed)))
                 .then(pl.lit(RowFate.UPDATED.value))
                 .otherwise(pl.lit(RowFate.UNCHANGED.value))
                 .alias("fate"),
-                row.replace_strict(
+                at_row.replace_strict(
                     {n: "\n".join(m) for n, m in reasons.items()},
                     default="",
                     return_dtype=pl.String,
                 ).alias("reason")
                 if reasons
                 else pl.lit("").alias("reason"),
-                row.replace_strict(
+                at_row.replace_strict(
                     {n: json.dumps(b) for n, b in before.items() if b},
                     default=None,
                     return_dtype=pl.String,
