@@ -14,7 +14,7 @@ from ristra.people.models import MappingProfile
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What does the file contain?"),
-        choices=[(name, kind.label) for name, kind in KINDS.items()],
+        choices=[(name, _(kind.label)) for name, kind in KINDS.items()],
     )
     file = forms.FileField(
         label=_("File"),

@@ -152,9 +152,20 @@ def test_the_contrast_themes_pass_axe(
     assert violations(page) == []
 
 
-def test_the_sign_in_page_passes_axe(browser: Any, site: dict[str, Any]) -> None:
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/password/reset/"])
+def test_the_sign_in_pages_pass_axe(browser: Any, site: dict[str, Any], path: str) -> None:
+    page = browser.new_context().new_page()
+    page.goto(site["url"] + path)
+    assert violations(page) == []
+
+
+def test_a_failed_sign_in_explains_itself_accessibly(browser: Any, site: dict[str, Any]) -> None:
     page = browser.new_context().new_page()
     page.goto(site["url"] + "/accounts/login/")
+    page.fill("#id_login", "nobody")
+    page.fill("#id_password", "wrong-password")
+    page.click("button[type=submit]")
+    assert page.locator("[role=alert]").count() >= 1
     assert violations(page) == []
 
 

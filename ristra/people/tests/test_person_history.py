@@ -63,3 +63,11 @@ def test_events_are_never_active(person: Person) -> None:
 def test_it_shows_nothing_before_the_first_stage(person: Person) -> None:
     history = person_history(person, as_of=dt.date(2000, 1, 1), with_demographics=True)
     assert history.stages == [] and history.self_ids == []
+
+
+def test_every_import_label_is_marked_for_translation() -> None:
+    from ristra.analytics.importspec import KINDS
+    from ristra.people.labels import LABELS
+
+    labels = {k.label for k in KINDS.values()} | {f.label for k in KINDS.values() for f in k.fields}
+    assert labels == set(LABELS)
