@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from ristra.core.prefs import display_prefs
@@ -14,10 +15,14 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     from ristra.people.models import OrgUnit
 
     user = request.user
+    try:
+        # The fictional demo school is loaded: say so on every page.
+        demo_school = OrgUnit.objects.filter(code=DEMO_SCHOOL_CODE).exists()
+    except DatabaseError:  # the error page must render even when the database is down
+        demo_school = False
     return {
         "prefs": display_prefs(request),
-        # The fictional demo school is loaded: say so on every page.
-        "demo_school": OrgUnit.objects.filter(code=DEMO_SCHOOL_CODE).exists(),
+        "demo_school": demo_school,
         "nav": {
             "people": access.can(user, access.VIEW_IDENTITY),
             "imports": access.can(user, access.IMPORT_DATA),
