@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from _setup import django_on_fresh_sqlite
+from _setup import database_label, django_on_fresh_database
 from generate import write_faculty_export
 
 
@@ -40,8 +40,13 @@ def pandas_load_peak(path: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on PostgreSQL (server URL, e.g. postgres://postgres@127.0.0.1:5432/postgres)",
+    )
     args = parser.parse_args()
-    workdir = django_on_fresh_sqlite()
+    workdir = django_on_fresh_database(args.postgres)
     path = write_faculty_export(workdir / "faculty.csv", args.rows)
     baseline = peak_rss_mib()
     from ristra.people import services
@@ -51,7 +56,7 @@ def main() -> None:
     batch = services.batch_commit(batch=batch, user=None, checked=False)
     elapsed = time.perf_counter() - started
     peak = peak_rss_mib()
-    print(f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB")
+    print(f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB, {database_label()}")
     print(
         f"ristra import: {batch.rows_inserted:,} inserted, {batch.rows_rejected:,} rejected "
         f"in {elapsed:.1f} s ({batch.rows_total / elapsed:,.0f} rows/s)"

@@ -16,7 +16,7 @@ import argparse
 import time
 from pathlib import Path
 
-from _setup import django_on_fresh_sqlite
+from _setup import database_label, django_on_fresh_database
 from generate import write_faculty_export
 
 
@@ -73,14 +73,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--anchor-rows", type=int, default=10_000)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on PostgreSQL (server URL, e.g. postgres://postgres@127.0.0.1:5432/postgres)",
+    )
     args = parser.parse_args()
-    workdir = django_on_fresh_sqlite()
+    workdir = django_on_fresh_database(args.postgres)
     path = write_faculty_export(workdir / "faculty.csv", args.rows)
     a_time, a_rows = anchor_import(path, args.anchor_rows, tuned=False)
     t_time, t_rows = anchor_import(path, args.anchor_rows, tuned=True)
     r_time, r_rows = ristra_import(path)
     r_rate, a_rate, t_rate = r_rows / r_time, a_rows / a_time, t_rows / t_time
-    print(f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB, SQLite")
+    print(f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB, {database_label()}")
     print(
         f"ristra import (validate + commit): {r_rows:,} rows in {r_time:.2f} s = "
         f"{r_rate:,.0f} rows/s"

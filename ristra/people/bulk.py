@@ -41,14 +41,24 @@ def insert_rows(
     *,
     chunk: int = 20_000,
 ) -> int:
-    """INSERT ``rows`` (tuples in ``columns`` order) into the model's table."""
+    """Write ``rows`` (tuples in ``columns`` order) into the model's table.
+
+    PostgreSQL gets one COPY; SQLite gets ``executemany`` in chunks.
+    """
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608
     total = 0
-    buffer: list[Sequence[Any]] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams rows in one command: several times faster than INSERTs.
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    total += 1
+            return total
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608
+        buffer: list[Sequence[Any]] = []
         for row in rows:
             buffer.append(row)
             if len(buffer) >= chunk:
