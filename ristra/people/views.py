@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ristra.accounts import access
 from ristra.analytics.importspec import get_kind
 from ristra.analytics.profiles import ProfileError, load_profile
+from ristra.analytics.tabular import UnusableInput
 from ristra.audit.models import Action
 from ristra.audit.services import audit_record
 from ristra.core.exports import export_response
@@ -145,7 +146,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 def _mapping_for(batch: ImportBatch) -> list[dict[str, Any]]:
     try:
         return mapping_rows(batch)
-    except Exception:  # noqa: BLE001 - the mapping summary is a convenience on this page
+    except (UnusableInput, ProfileError, OSError):  # the batch page explains those itself
         return []
 
 
