@@ -393,7 +393,7 @@ ALL_ATTRS = (
 )
 OPS = ("==", "!=", "<", "<=", ">", ">=")
 
-text_values = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=6).filter(
+text_values = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=6).filter(
     lambda s: s != "declined"
 )
 numbers = st.one_of(
@@ -567,7 +567,11 @@ def test_it_refuses_columns_of_the_wrong_type() -> None:
 
 
 # ----------------------------------------------------------------- Kleene tables
-VALUES = {"yes": Const(True), "no": Const(False), "unknown": Compare("pell", "==", "yes")}
+VALUES: dict[str, Expr] = {
+    "yes": Const(True),
+    "no": Const(False),
+    "unknown": Compare("pell", "==", "yes"),
+}
 NOBODY: dict[str, object] = {}  # "pell" is missing, so the third atom is unknown
 
 AND_TABLE = {

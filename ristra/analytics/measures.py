@@ -1,0 +1,750 @@
+"""Measures over a snapshot, written once as Ibis expressions.
+
+The same expressions run on DuckDB (the default engine, in process, over a snapshot file)
+and unchanged on PostgreSQL, Spark, Trino or BigQuery. Every measure returns *raw* counts:
+disclosure control (:mod:`ristra.analytics.suppression`) is applied downstream, never here.
+
+Input: a snapshot in two plain tables (the Django side exports them).
+
+``stages`` -- one row per dated event or spell of a person (``people.Stage``):
+
+=====================  =========  ==========================================================
+column                 type       meaning
+=====================  =========  ==========================================================
+person_id              int64      the person
+kind                   string     one of :data:`STAGE_KINDS`
+start_date             date       start of a spell, or the date of an event
+end_date               date       end of a spell (null: still running; events: null).
+                                  A spell is active on ``d`` when
+                                  ``start_date <= d and (end_date is null or end_date > d)``
+academic_year          int64      cycle of admissions stages (null elsewhere allowed)
+unit                   string     org unit code (nullable)
+rank                   string     faculty rank (may be empty)
+outcome                string     offer outcome ('accepted', 'declined', ...; may be empty)
+senior_administrative  boolean    senior administrative post
+=====================  =========  ==========================================================
+
+``categories`` -- one row per person per category key, already evaluated by the category
+layer (school-defined rules, counting conventions):
+
+=========  ======  ===============================================================
+person_id  int64   the person
+category   string  the key, e.g. 'women', 'rural', 'urim', or a convention group
+value      string  'yes' | 'no' | 'unknown'
+=========  ======  ===============================================================
+
+Decisions, stated once:
+
+* **Unknown is a value, never dropped.** A person with no row for the key, a null value,
+  a value other than 'yes'/'no', or conflicting rows for the same key counts as
+  'unknown'. Shares use every person as the denominator (``share``); ``share_of_known``
+  excludes the unknowns and is reported next to it, never instead of it.
+* **Zero cells are returned**: every measure reports all three values (and every
+  requested year or date) even when the count is zero, so tables have a fixed shape.
+* **Academic year** Y runs from Y-07-01 to (Y+1)-06-30, so 2024-06-30 is in year 2023 and
+  2024-07-01 in year 2024. Admissions stages (application, interview, offer,
+  matriculation) use their ``academic_year`` (the cycle) instead; an admissions row
+  without a cycle is in no year.
+* **A person counts once** per cell of a headcount (two concurrent appointments are one
+  person); a person active in two units counts once in each unit.
+* ``too_few`` rules for the statistics are documented on :func:`parity` and
+  :func:`compare_groups`: the UI says "too few to tell" instead of a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import ibis
+import polars as pl
+from ibis.backends import BaseBackend
+from ibis.expr.types import BooleanValue, Table, Value
+from scipy import stats
+
+__all__ = [
+    "ADMISSIONS_KINDS",
+    "CATEGORIES_SCHEMA",
+    "FLOW_KINDS",
+    "FUNNEL_STEPS",
+    "GroupComparison",
+    "Parity",
+    "SPELL_KINDS",
+    "STAGES_SCHEMA",
+    "STAGE_KINDS",
+    "VALUES",
+    "census_dates",
+    "compare_groups",
+    "connect_postgres",
+    "duckdb_backend",
+    "flows",
+    "funnel",
+    "headcount",
+    "intersection",
+    "kaplan_meier",
+    "km_confidence_band",
+    "parity",
+    "run",
+    "trend",
+]
+
+STAGES_SCHEMA: Final = ibis.schema(
+    {
+        "person_id": "int64",
+        "kind": "string",
+        "start_date": "date",
+        "end_date": "date",
+        "academic_year": "int64",
+        "unit": "string",
+        "rank": "string",
+        "outcome": "string",
+        "senior_administrative": "boolean",
+    }
+)
+CATEGORIES_SCHEMA: Final = ibis.schema(
+    {"person_id": "int64", "category": "string", "value": "string"}
+)
+
+# Mirrors people.models.StageKind / SPELL_KINDS (this package never imports Django).
+STAGE_KINDS: Final = (
+    "application",
+    "interview",
+    "offer",
+    "matriculation",
+    "enrollment",
+    "graduation",
+    "gme_appointment",
+    "faculty_appointment",
+    "staff_appointment",
+    "leadership_appointment",
+    "promotion",
+    "separation",
+)
+SPELL_KINDS: Final = frozenset(
+    {
+        "enrollment",
+        "gme_appointment",
+        "faculty_appointment",
+        "staff_appointment",
+        "leadership_appointment",
+    }
+)
+ADMISSIONS_KINDS: Final = ("application", "interview", "offer", "matriculation")
+
+# Flow kinds: every stage kind (a spell counts at its start: an appointment's start is a
+# hire) plus offers by outcome.
+FLOW_KINDS: Final = (*STAGE_KINDS, "offer_accepted", "offer_declined")
+
+VALUES: Final = ("yes", "no", "unknown")
+UNKNOWN: Final = "unknown"
+BY_COLUMNS: Final = ("unit", "rank", "kind", "senior_administrative")
+_RESERVED: Final = frozenset(
+    {
+        "person_id",
+        "value",
+        "value_order",
+        "count",
+        "total",
+        "known",
+        "share",
+        "share_of_known",
+        "as_of",
+        "year",
+    }
+)
+_DAYS_PER_YEAR: Final = 365.25
+
+
+# --------------------------------------------------------------------------- backends
+
+
+def duckdb_backend(path: str | None = None, *, read_only: bool = False) -> BaseBackend:
+    """An in-process DuckDB connection (in memory, or over a snapshot file)."""
+    if path is None:
+        return ibis.duckdb.connect()
+    return ibis.duckdb.connect(path, read_only=read_only)
+
+
+def connect_postgres(url: str) -> BaseBackend:
+    """A PostgreSQL connection from a URL such as ``postgresql://user@host:5432/db``."""
+    return ibis.connect(url)
+
+
+def run(expr: Table, backend: BaseBackend) -> pl.DataFrame:
+    """Execute ``expr`` on ``backend`` and return a polars frame."""
+    result: pl.DataFrame = backend.to_polars(expr)
+    return result
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_kinds(kinds: Iterable[str], allowed: Iterable[str], what: str) -> list[str]:
+    chosen = list(kinds)
+    allowed_set = set(allowed)
+    if not chosen:
+        raise ValueError(f"{what}: no kinds given")
+    unknown = [k for k in chosen if k not in allowed_set]
+    if unknown:
+        raise ValueError(f"{what}: unsupported kinds {unknown}; allowed: {sorted(allowed_set)}")
+    return chosen
+
+
+def _check_by(by: Sequence[str]) -> list[str]:
+    cols = list(by)
+    bad = [c for c in cols if c not in BY_COLUMNS]
+    if bad:
+        raise ValueError(f"cannot break down by {bad}; allowed: {list(BY_COLUMNS)}")
+    if len(set(cols)) != len(cols):
+        raise ValueError(f"repeated breakdown columns: {cols}")
+    return cols
+
+
+def _values_table(column: str = "value") -> Table:
+    return ibis.memtable(
+        {column: list(VALUES), f"{column}_order": list(range(len(VALUES)))},
+        schema={column: "string", f"{column}_order": "int64"},
+    )
+
+
+def _category_values(categories: Table, key: str) -> Table:
+    """One row per person who has rows for ``key``: person_id, value (yes/no/unknown)."""
+    rows = categories.filter(categories.category == key)
+    per_person = rows.group_by("person_id").agg(
+        n_values=rows.value.nunique(), any_value=rows.value.max()
+    )
+    clean = (per_person.n_values == 1) & per_person.any_value.isin(["yes", "no"])
+    return per_person.select("person_id", value=ibis.ifelse(clean, per_person.any_value, UNKNOWN))
+
+
+def _with_category(population: Table, categories: Table, key: str, column: str = "value") -> Table:
+    """``population`` with a ``column`` holding the person's value for ``key``."""
+    values = _category_values(categories, key)
+    joined = population.left_join(values, population.person_id == values.person_id)
+    kept = [population[c] for c in population.columns]
+    return joined.select(*kept, **{column: values.value.fill_null(UNKNOWN)})
+
+
+def _ratio(numerator: Value, denominator: Value) -> Value:
+    """numerator / denominator as float64; null when the denominator is 0."""
+    return numerator.cast("float64") / denominator.cast("float64").nullif(0.0)
+
+
+def _indicator(condition: BooleanValue) -> Value:
+    """1 where ``condition`` holds, else 0 (PostgreSQL cannot cast boolean to bigint)."""
+    return ibis.ifelse(condition, 1, 0).cast("int64")
+
+
+def _null_safe_equal(left: Table, right: Table, columns: Sequence[str]) -> list[BooleanValue]:
+    return [left[c].identical_to(right[c]) for c in columns]
+
+
+def _academic_year(stages: Table) -> Value:
+    """The academic year of each row: the cycle for admissions stages, else by date."""
+    d = stages.start_date
+    by_date = ibis.ifelse(d.month() >= 7, d.year(), d.year() - 1).cast("int64")
+    return ibis.ifelse(
+        stages.kind.isin(list(ADMISSIONS_KINDS)),
+        stages.academic_year.cast("int64"),
+        by_date,
+    )
+
+
+def _active(stages: Table, kinds: Sequence[str], on: Value) -> BooleanValue:
+    return (
+        stages.kind.isin(list(kinds))
+        & (stages.start_date <= on)
+        & (stages.end_date.isnull() | (stages.end_date > on))
+    )
+
+
+def _share_table(population: Table, group_cols: Sequence[str], groups: Table) -> Table:
+    """Counts by (groups x value) with shares, zero-filled.
+
+    ``population`` has one row per person per group with a ``value`` column; ``groups``
+    has ``group_cols``, ``total`` and ``known`` (one row per group to report).
+    """
+    cols = list(group_cols)
+    counts = population.group_by([*cols, "value"]).agg(count=population.count())
+    values = _values_table()
+    grid = groups.cross_join(values)
+    joined = grid.left_join(
+        counts,
+        [*_null_safe_equal(grid, counts, cols), grid.value == counts.value],
+    )
+    count = counts["count"].fill_null(0)
+    out = joined.select(
+        *[grid[c] for c in cols],
+        grid.value,
+        grid.value_order,
+        count=count,
+        total=grid.total,
+        share=_ratio(count, grid.total),
+        share_of_known=ibis.ifelse(grid.value == UNKNOWN, ibis.null(), _ratio(count, grid.known)),
+    )
+    return out.order_by([*cols, "value_order"]).drop("value_order")
+
+
+def _group_totals(population: Table, group_cols: Sequence[str]) -> Table:
+    known = _indicator(population.value != UNKNOWN)
+    if group_cols:
+        return population.group_by(list(group_cols)).agg(
+            total=population.count(), known=known.sum()
+        )
+    return population.agg(total=population.count(), known=known.sum().fill_null(0))
+
+
+# --------------------------------------------------------------------------- 1 headcount
+
+
+def headcount(
+    stages: Table,
+    categories: Table,
+    *,
+    kinds: Iterable[str],
+    as_of: dt.date,
+    category: str,
+    by: Sequence[str] = (),
+) -> Table:
+    """People with an active spell of ``kinds`` on ``as_of``, by category value.
+
+    Columns: ``*by, value, count, total, share, share_of_known``. A person counts once per
+    ``by`` group however many spells they hold. ``total`` includes the unknowns; with no
+    ``by`` there is always one row per value, even for an empty population.
+    """
+    chosen = _check_kinds(kinds, SPELL_KINDS, "headcount")
+    cols = _check_by(by)
+    on = ibis.literal(as_of, type="date")
+    active = stages.filter(_active(stages, chosen, on))
+    population = _with_category(active.select("person_id", *cols).distinct(), categories, category)
+    return _share_table(population, cols, _group_totals(population, cols))
+
+
+# --------------------------------------------------------------------------- 7 trend
+
+
+def census_dates(years: Iterable[int], *, month: int = 10, day: int = 1) -> list[dt.date]:
+    """One census date per year (by default October 1, the usual faculty census)."""
+    return [dt.date(y, month, day) for y in years]
+
+
+def trend(
+    stages: Table,
+    categories: Table,
+    *,
+    kinds: Iterable[str],
+    dates: Sequence[dt.date],
+    category: str,
+    by: Sequence[str] = (),
+) -> Table:
+    """:func:`headcount` on each of ``dates`` in one query (a join against a dates table).
+
+    Columns: ``as_of, *by, value, count, total, share, share_of_known``. With no ``by``,
+    every date is reported (count 0 and null shares when nobody was active).
+    """
+    chosen = _check_kinds(kinds, SPELL_KINDS, "trend")
+    cols = _check_by(by)
+    if not dates:
+        raise ValueError("trend: no dates given")
+    date_table = ibis.memtable({"as_of": sorted(set(dates))}, schema={"as_of": "date"})
+    spells = stages.filter(stages.kind.isin(chosen))
+    joined = spells.join(
+        date_table,
+        [
+            spells.start_date <= date_table.as_of,
+            spells.end_date.isnull() | (spells.end_date > date_table.as_of),
+        ],
+    )
+    people = joined.select(date_table.as_of, spells.person_id, *[spells[c] for c in cols])
+    population = _with_category(people.distinct(), categories, category)
+    group_cols = ["as_of", *cols]
+    totals = _group_totals(population, group_cols)
+    if not cols:
+        filled = date_table.left_join(totals, date_table.as_of == totals.as_of)
+        totals = filled.select(
+            date_table.as_of,
+            total=totals.total.fill_null(0),
+            known=totals.known.fill_null(0),
+        )
+    return _share_table(population, group_cols, totals)
+
+
+# --------------------------------------------------------------------------- 8 intersection
+
+
+def intersection(
+    stages: Table,
+    categories: Table,
+    *,
+    kinds: Iterable[str],
+    as_of: dt.date,
+    category_keys: Sequence[str],
+    by: Sequence[str] = (),
+) -> Table:
+    """Headcount for every combination of several categories (e.g. rank x women x urim).
+
+    Columns: ``*by, *category_keys`` (each yes/no/unknown), ``count, total, share``
+    (share of the ``by`` group). All 3**k combinations are reported for each group.
+    """
+    chosen = _check_kinds(kinds, SPELL_KINDS, "intersection")
+    cols = _check_by(by)
+    keys = list(category_keys)
+    if not keys:
+        raise ValueError("intersection: no category keys given")
+    bad = [k for k in keys if not k.isidentifier() or k in _RESERVED or k in BY_COLUMNS]
+    if bad or len(set(keys)) != len(keys):
+        raise ValueError(f"intersection: unusable or repeated category keys {keys}")
+    on = ibis.literal(as_of, type="date")
+    active = stages.filter(_active(stages, chosen, on))
+    population = active.select("person_id", *cols).distinct()
+    for key in keys:
+        population = _with_category(population, categories, key, column=key)
+    counts = population.group_by([*cols, *keys]).agg(count=population.count())
+    if cols:
+        groups = population.group_by(cols).agg(total=population.count())
+    else:
+        groups = population.agg(total=population.count())
+    grid = groups
+    for key in keys:
+        grid = grid.cross_join(_values_table(key))
+    joined = grid.left_join(
+        counts,
+        [*_null_safe_equal(grid, counts, cols), *[grid[k] == counts[k] for k in keys]],
+    )
+    count = counts["count"].fill_null(0)
+    out = joined.select(
+        *[grid[c] for c in cols],
+        *[grid[k] for k in keys],
+        *[grid[f"{k}_order"] for k in keys],
+        count=count,
+        total=grid.total,
+        share=_ratio(count, grid.total),
+    )
+    return out.order_by([*cols, *[f"{k}_order" for k in keys]]).drop(*[f"{k}_order" for k in keys])
+
+
+# --------------------------------------------------------------------------- 2 flows
+
+
+def flows(
+    stages: Table,
+    categories: Table,
+    *,
+    kind: str,
+    category: str,
+    years: range,
+) -> Table:
+    """Events of ``kind`` per academic year by category value.
+
+    ``kind`` is a stage kind (a spell counts at its start, so ``faculty_appointment``
+    gives hires) or ``offer_accepted`` / ``offer_declined`` (offers by outcome;
+    ``offer`` is every offer made). Columns: ``year, value, events, people`` where
+    ``people`` counts distinct persons. Every year of ``years`` x value is reported.
+    """
+    _check_kinds([kind], FLOW_KINDS, "flows")
+    year_list = list(years)
+    if not year_list:
+        raise ValueError("flows: no years given")
+    if kind in ("offer_accepted", "offer_declined"):
+        wanted = kind.removeprefix("offer_")
+        rows = stages.filter(
+            (stages.kind == "offer") & (stages.outcome.fill_null("").lower() == wanted)
+        )
+    else:
+        rows = stages.filter(stages.kind == kind)
+    dated = rows.select("person_id", year=_academic_year(rows))
+    dated = dated.filter(dated.year.isin(year_list))
+    events = _with_category(dated, categories, category)
+    agg = events.group_by(["year", "value"]).agg(
+        events=events.count(), people=events.person_id.nunique()
+    )
+    year_table = ibis.memtable({"year": year_list}, schema={"year": "int64"})
+    values = _values_table()
+    grid = year_table.cross_join(values)
+    joined = grid.left_join(agg, [grid.year == agg.year, grid.value == agg.value])
+    out = joined.select(
+        grid.year,
+        grid.value,
+        grid.value_order,
+        events=agg.events.fill_null(0),
+        people=agg.people.fill_null(0),
+    )
+    return out.order_by(["year", "value_order"]).drop("value_order")
+
+
+# --------------------------------------------------------------------------- 3 funnel
+
+FUNNEL_STEPS: Final = ("applicants", "interviewed", "offered", "accepted", "matriculated")
+
+
+def funnel(stages: Table, categories: Table, *, cycle: int, category: str) -> Table:
+    """The admissions funnel of one cycle by category value.
+
+    Columns: ``value, applicants, interviewed, offered, accepted, matriculated`` (distinct
+    persons with that stage in the cycle; accepted = an offer with outcome 'accepted')
+    and ``rate_interviewed, rate_offered, rate_accepted, rate_matriculated``: each step
+    divided by the step before it (null when that step is 0). Steps are counted
+    independently from the records, so a rate above 1 signals missing earlier records.
+    """
+    rows = stages.filter(stages.kind.isin(list(ADMISSIONS_KINDS)) & (stages.academic_year == cycle))
+    accepted = (rows.kind == "offer") & (rows.outcome.fill_null("").lower() == "accepted")
+    flags: dict[str, BooleanValue] = {
+        "applicants": rows.kind == "application",
+        "interviewed": rows.kind == "interview",
+        "offered": rows.kind == "offer",
+        "accepted": accepted,
+        "matriculated": rows.kind == "matriculation",
+    }
+    per_person = rows.group_by("person_id").agg(
+        **{step: _indicator(flag).max() for step, flag in flags.items()}
+    )
+    people = _with_category(per_person, categories, category)
+    agg = people.group_by("value").agg(**{step: people[step].sum() for step in FUNNEL_STEPS})
+    values = _values_table()
+    joined = values.left_join(agg, values.value == agg.value)
+    counts = {step: agg[step].fill_null(0) for step in FUNNEL_STEPS}
+    rates = {
+        f"rate_{step}": _ratio(counts[step], counts[prev])
+        for prev, step in zip(FUNNEL_STEPS, FUNNEL_STEPS[1:], strict=False)
+    }
+    out = joined.select(values.value, values.value_order, **counts, **rates)
+    return out.order_by("value_order").drop("value_order")
+
+
+# --------------------------------------------------------------------------- 4 Kaplan-Meier
+
+
+def kaplan_meier(
+    stages: Table,
+    categories: Table,
+    *,
+    start_kind: str,
+    event_kind: str,
+    category: str,
+    horizon_years: float,
+    as_of: dt.date,
+) -> Table:
+    """Kaplan-Meier survival (time to ``event_kind`` from ``start_kind``) by category value.
+
+    Per person: origin = the earliest ``start_kind`` start on or before ``as_of``; the
+    event = the first ``event_kind`` dated on or after the origin and on or before
+    ``as_of``. Without an event a person is right-censored at the end of observation:
+    the snapshot date ``as_of``, or the last end of their ``start_kind`` spells if all of
+    them ended before it (someone who left without promotion is no longer at risk of
+    one; gaps between spells are ignored). Times beyond the horizon, floor(horizon_years *
+    365.25) days, are censored at the horizon. Times are whole days (``time_days``;
+    ``time_years`` = days / 365.25).
+
+    One row per value and distinct time (event or censoring): ``n_at_risk`` (time >=
+    t), ``events``, ``censored`` (events before censorings at tied times),
+    ``survival`` = prod(1 - d/n) computed as exp(sum(ln(1 - d/n))) with a guard that
+    makes it 0 from the first time where d == n, ``greenwood`` = sum d/(n(n-d)) and
+    ``variance`` = survival**2 * greenwood (Greenwood). :func:`km_confidence_band`
+    finishes the confidence interval in polars.
+
+    Example: retention = (faculty_appointment, separation); time to promotion =
+    (faculty_appointment, promotion).
+    """
+    _check_kinds([start_kind], SPELL_KINDS, "kaplan_meier start")
+    _check_kinds([event_kind], STAGE_KINDS, "kaplan_meier event")
+    if not horizon_years > 0:
+        raise ValueError("kaplan_meier: horizon_years must be positive")
+    horizon = math.floor(horizon_years * _DAYS_PER_YEAR)
+    snapshot = ibis.literal(as_of, type="date")
+
+    starts = stages.filter((stages.kind == start_kind) & (stages.start_date <= snapshot))
+    seen_until = ibis.least(starts.end_date.fill_null(snapshot), snapshot)
+    origin = starts.group_by("person_id").agg(
+        origin=starts.start_date.min(), observed_until=seen_until.max()
+    )
+    ev = stages.filter((stages.kind == event_kind) & (stages.start_date <= snapshot))
+    matched = origin.join(ev, [origin.person_id == ev.person_id, ev.start_date >= origin.origin])
+    first_event = matched.group_by(origin.person_id).agg(event_date=ev.start_date.min())
+    persons = origin.left_join(first_event, origin.person_id == first_event.person_id)
+    persons = persons.select(
+        origin.person_id,
+        event_days=first_event.event_date.delta(origin.origin, unit="day"),
+        censor_days=origin.observed_until.delta(origin.origin, unit="day"),
+    )
+    has_event = persons.event_days.notnull() & (persons.event_days <= horizon)
+    persons = persons.select(
+        "person_id",
+        time_days=ibis.ifelse(
+            has_event, persons.event_days, ibis.least(persons.censor_days, horizon)
+        ).cast("int64"),
+        event=_indicator(has_event),
+    )
+    persons = _with_category(persons, categories, category)
+
+    at_time = persons.group_by(["value", "time_days"]).agg(
+        events=persons.event.sum(), leaving=persons.count()
+    )
+    later_first = ibis.window(
+        group_by="value", order_by=ibis.desc("time_days"), preceding=None, following=0
+    )
+    at_time = at_time.mutate(n_at_risk=at_time.leaving.sum().over(later_first))
+    n = at_time.n_at_risk.cast("float64")
+    d = at_time.events.cast("float64")
+    below = at_time.events < at_time.n_at_risk
+    # ln(1 - d/n) and d/(n(n-d)) are only defined for d < n; d == n is flagged instead.
+    safe_n_minus_d = ibis.ifelse(below, n - d, 1.0)
+    at_time = at_time.mutate(
+        log_term=ibis.ifelse(below, (safe_n_minus_d / n).ln(), 0.0),
+        gw_term=ibis.ifelse(below, d / (n * safe_n_minus_d), 0.0),
+        wiped_out=_indicator(~below),
+    )
+    so_far = ibis.window(group_by="value", order_by="time_days", preceding=None, following=0)
+    at_time = at_time.mutate(
+        cum_log=at_time.log_term.sum().over(so_far),
+        greenwood=at_time.gw_term.sum().over(so_far),
+        ever_wiped=at_time.wiped_out.max().over(so_far),
+    )
+    survival = ibis.ifelse(at_time.ever_wiped > 0, 0.0, at_time.cum_log.exp())
+    values = _values_table()
+    out = at_time.join(values, at_time.value == values.value).select(
+        at_time.value,
+        values.value_order,
+        at_time.time_days,
+        time_years=at_time.time_days.cast("float64") / _DAYS_PER_YEAR,
+        n_at_risk=at_time.n_at_risk,
+        events=at_time.events,
+        censored=at_time.leaving - at_time.events,
+        survival=survival,
+        greenwood=at_time.greenwood,
+        variance=survival * survival * at_time.greenwood,
+    )
+    return out.order_by(["value_order", "time_days"]).drop("value_order")
+
+
+def km_confidence_band(curve: pl.DataFrame, *, confidence: float = 0.95) -> pl.DataFrame:
+    """Add ``low``/``high`` to an executed :func:`kaplan_meier` curve.
+
+    Log-log interval (Kalbfleisch-Prentice, the default of most survival software): it
+    stays inside [0, 1], unlike the plain S +/- z*sqrt(variance). Where survival is 1
+    (no events yet) or 0, the interval collapses to that value.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError("confidence must be between 0 and 1")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    s = pl.col("survival")
+    log_s = s.log()
+    inner = s > 0.0
+    inner &= s < 1.0
+    se = pl.col("greenwood").sqrt() / log_s.abs()
+    low = pl.when(inner).then(s.pow((z * se).exp())).otherwise(s)
+    high = pl.when(inner).then(s.pow((-z * se).exp())).otherwise(s)
+    return curve.with_columns(low=low, high=high)
+
+
+# --------------------------------------------------------------------------- 5 parity
+
+PARITY_MIN_TOTAL: Final = 30
+PARITY_MIN_EXPECTED: Final = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Parity:
+    """Representation ratio (share / benchmark share) with its interval.
+
+    When ``too_few`` is true the numbers are still given to analysts, but must not be
+    shown as a finding: the UI says "too few to tell".
+    """
+
+    count: int
+    total: int
+    benchmark_share: float
+    share: float
+    ratio: float
+    low: float
+    high: float
+    confidence: float
+    too_few: bool
+
+
+def parity(count: int, total: int, benchmark_share: float, *, confidence: float = 0.95) -> Parity:
+    """Representation ratio = (count/total) / benchmark_share, Clopper-Pearson interval.
+
+    The exact (Clopper-Pearson) interval for the share is divided by the benchmark share
+    (the benchmark, e.g. a state or national population, is treated as known). It is
+    conservative: coverage is at least ``confidence``, so it never overstates certainty.
+
+    ``too_few`` rule: ``total < 30`` or expected count ``total * benchmark_share < 5``.
+    """
+    if total < 0 or count < 0 or count > total:
+        raise ValueError("parity: need 0 <= count <= total")
+    if not 0 < benchmark_share <= 1:
+        raise ValueError("parity: benchmark_share must be in (0, 1]")
+    if not 0 < confidence < 1:
+        raise ValueError("parity: confidence must be between 0 and 1")
+    too_few = total < PARITY_MIN_TOTAL or total * benchmark_share < PARITY_MIN_EXPECTED
+    if total == 0:
+        nan = math.nan
+        return Parity(count, total, benchmark_share, nan, nan, 0.0, math.inf, confidence, True)
+    share = count / total
+    ci = stats.binomtest(count, total).proportion_ci(confidence_level=confidence, method="exact")
+    return Parity(
+        count=count,
+        total=total,
+        benchmark_share=benchmark_share,
+        share=share,
+        ratio=share / benchmark_share,
+        low=float(ci.low) / benchmark_share,
+        high=float(ci.high) / benchmark_share,
+        confidence=confidence,
+        too_few=too_few,
+    )
+
+
+# --------------------------------------------------------------------------- 6 comparison
+
+COMPARE_MIN_TOTAL: Final = 10
+COMPARE_MIN_EXPECTED: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class GroupComparison:
+    """Share of group a minus share of group b, with Fisher's exact two-sided p-value."""
+
+    a_share: float
+    b_share: float
+    difference: float
+    p_value: float
+    too_few: bool
+
+    def significant(self, alpha: float = 0.05) -> bool:
+        """True only for an informative comparison with p < alpha."""
+        return not self.too_few and self.p_value < alpha
+
+
+def compare_groups(a_count: int, a_total: int, b_count: int, b_total: int) -> GroupComparison:
+    """Do two groups differ in the share having a trait? Fisher's exact test (two-sided).
+
+    ``too_few`` rule: either group has fewer than 10 people, or the smallest expected
+    cell of the 2x2 table (row total x column total / n) is below 1 -- the test then has
+    next to no power, so "not significant" would be read as "no difference". An exact
+    test is used throughout; nothing is approximated into significance.
+    """
+    for c, t in ((a_count, a_total), (b_count, b_total)):
+        if t < 0 or c < 0 or c > t:
+            raise ValueError("compare_groups: need 0 <= count <= total for both groups")
+    if a_total == 0 or b_total == 0:
+        nan = math.nan
+        return GroupComparison(nan, nan, nan, 1.0, True)
+    table = [[a_count, a_total - a_count], [b_count, b_total - b_count]]
+    n = a_total + b_total
+    with_trait = a_count + b_count
+    expected = [r * c / n for r in (a_total, b_total) for c in (with_trait, n - with_trait)]
+    too_few = min(a_total, b_total) < COMPARE_MIN_TOTAL or min(expected) < COMPARE_MIN_EXPECTED
+    result: Any = stats.fisher_exact(table, alternative="two-sided")
+    a_share = a_count / a_total
+    b_share = b_count / b_total
+    return GroupComparison(
+        a_share=a_share,
+        b_share=b_share,
+        difference=a_share - b_share,
+        p_value=float(result.pvalue),
+        too_few=too_few,
+    )
