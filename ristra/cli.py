@@ -18,6 +18,7 @@ COMMANDS = {
     "profiles": "List, show, suggest or load mapping profiles.",
     "createadmin": "Create an administrator account.",
     "audit": "Search the audit log.",
+    "snapshot": "Write the analytics snapshot (DuckDB) the measures read.",
     "db_worker": "Run the background worker as a separate process (production).",
     "migrate": "Create or update the database tables.",
 }

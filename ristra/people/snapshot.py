@@ -1,0 +1,410 @@
+"""The analytics snapshot: the person record, exported for the measures core.
+
+The measures (:mod:`ristra.analytics.measures`) never read Django: they run over plain
+tables.  This module is the one bridge.  :func:`snapshot_frames` reads the database in bulk
+(plain SQL, no model instance per row) into polars frames and :func:`snapshot_write` stores
+them in a DuckDB file that :func:`ristra.analytics.measures.duckdb_backend` opens.
+
+Tables
+------
+``stages``
+    Exactly :data:`~ristra.analytics.measures.STAGES_SCHEMA`; ``unit`` is the org unit
+    *code* (null without a unit).  With ``as_of``, only stages that had begun by then
+    (``start_date <= as_of``, as :meth:`StageQuerySet.as_of`) are exported, with their
+    recorded end dates: a measure asked about a date up to ``as_of`` is unaffected.
+``answers``
+    ``person_id, dimension, codes (list[str]), declined, reported_on``: the *latest*
+    answer per person and question (greatest ``reported_on``, then greatest id), among the
+    answers reported on or before ``as_of`` (every answer when ``as_of`` is None).
+``categories``
+    Exactly :data:`~ristra.analytics.measures.CATEGORIES_SCHEMA`, one row per person (every
+    person in the database, answered or not) per category key:
+
+    * for each counting convention (default ``ipeds`` and
+      ``spd15_alone_or_in_combination``) one key per group, ``f"{convention}:{group}"``,
+      classified by :func:`ristra.analytics.conventions.classify_frame` from the latest
+      ``hispanic``, ``race``, ``race_ethnicity_2024`` and ``citizenship`` answers.
+      **Decision:** the convention's own ``unknown`` group is *not* a key.  A person the
+      convention classifies as ``unknown`` gets the value ``"unknown"`` for every group
+      of that convention (they cannot be counted in or out of any group); anyone else
+      gets ``"yes"`` for each group they are classified in and ``"no"`` for the others.
+      So under an exclusive convention such as IPEDS each person has exactly one
+      ``"yes"``, or ``"unknown"`` everywhere; and ``headcount(category="ipeds:black")``
+      reports the unknowns as its ``unknown`` value, as the measures expect.
+    * optionally the school-defined categories of a
+      :class:`~ristra.analytics.categories.CategorySet` in effect on ``on`` for
+      ``population``, keyed by their own key, evaluated over a wide frame of the latest
+      answers (code and text questions as strings -- ``"declined"`` when declined -- and
+      ``race`` / ``race_ethnicity_2024`` as lists of codes).
+``meta`` (written by :func:`snapshot_write`)
+    One row: ``created_at`` (UTC), ``as_of`` (null: no cut-off), the row count of each
+    table, the number of persons and the conventions exported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+from django.db import connection
+
+from ristra.analytics import conventions as conv
+from ristra.analytics.categories import DEFAULT_ATTRIBUTES, CategorySet
+from ristra.analytics.importspec import DECLINED
+from ristra.people.models import OrgUnit, Person, SelfIdentification, Stage
+
+__all__ = [
+    "ANSWERS_SCHEMA",
+    "CATEGORIES_SCHEMA",
+    "DEFAULT_CONVENTIONS",
+    "STAGES_SCHEMA",
+    "SnapshotFrames",
+    "attributes_frame",
+    "categories_frame",
+    "snapshot_frames",
+    "snapshot_write",
+]
+
+#: Polars twins of measures.STAGES_SCHEMA / CATEGORIES_SCHEMA (kept equal by the tests).
+STAGES_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "kind": pl.String(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    "academic_year": pl.Int64(),
+    "unit": pl.String(),
+    "rank": pl.String(),
+    "outcome": pl.String(),
+    "senior_administrative": pl.Boolean(),
+}
+CATEGORIES_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "category": pl.String(),
+    "value": pl.String(),
+}
+ANSWERS_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "dimension": pl.String(),
+    "codes": pl.List(pl.String()),
+    "declined": pl.Boolean(),
+    "reported_on": pl.Date(),
+}
+
+DEFAULT_CONVENTIONS: tuple[str, ...] = ("ipeds", "spd15_alone_or_in_combination")
+#: Questions held as lists of codes in the attributes frame (the rest are strings).
+_LIST_DIMENSIONS = frozenset({"race", "race_ethnicity_2024"})
+#: classify_frame column -> SelfIdentification.dimension.
+_CONVENTION_INPUTS: dict[str, str] = conv.DIMENSIONS
+
+
+@dataclass(frozen=True)
+class SnapshotFrames:
+    """The exported tables, as polars frames."""
+
+    stages: pl.DataFrame
+    answers: pl.DataFrame
+    categories: pl.DataFrame
+    as_of: dt.date | None = None
+    persons: int = 0
+    conventions: tuple[str, ...] = field(default=DEFAULT_CONVENTIONS)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "stages": self.stages.height,
+            "answers": self.answers.height,
+            "categories": self.categories.height,
+        }
+
+
+# ------------------------------------------------------------------------------- reading
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchall()
+
+
+def _as_date(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """Dates come back as ``date`` (PostgreSQL, Django's SQLite converters) or as text."""
+    fixes = [
+        pl.col(c).str.to_date("%Y-%m-%d") if frame.schema[c] == pl.String else pl.col(c)
+        for c in columns
+    ]
+    return frame.with_columns(fixes)
+
+
+def _read_stages(as_of: dt.date | None) -> pl.DataFrame:
+    stage = _q(Stage._meta.db_table)
+    unit = _q(OrgUnit._meta.db_table)
+    sql = (
+        f"SELECT s.{_q('person_id')}, s.{_q('kind')}, s.{_q('start_date')}, "  # noqa: S608
+        f"s.{_q('end_date')}, s.{_q('academic_year')}, u.{_q('code')}, s.{_q('rank')}, "
+        f"s.{_q('outcome')}, s.{_q('senior_administrative')} "
+        f"FROM {stage} s LEFT JOIN {unit} u ON u.{_q('id')} = s.{_q('org_unit_id')}"
+    )
+    params: list[Any] = []
+    if as_of is not None:
+        sql += f" WHERE s.{_q('start_date')} <= %s"
+        params.append(as_of)
+    sql += f" ORDER BY s.{_q('person_id')}, s.{_q('start_date')}, s.{_q('id')}"
+    rows = _fetch(sql, params)
+    if not rows:
+        return pl.DataFrame(schema=STAGES_SCHEMA)
+    # Dates may come back as text (see _as_date): let polars infer them, then cast.
+    frame = pl.DataFrame(
+        rows,
+        schema=[(n, None if t == pl.Date else t) for n, t in STAGES_SCHEMA.items()],
+        orient="row",
+    )
+    frame = _as_date(frame, "start_date", "end_date")
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in STAGES_SCHEMA.items())
+
+
+def _read_answers(as_of: dt.date | None) -> pl.DataFrame:
+    """The latest answer per person and dimension (by reported_on, then id)."""
+    table = _q(SelfIdentification._meta.db_table)
+    codes = _q("codes") + ("::text" if connection.vendor == "postgresql" else "")
+    sql = (
+        f"SELECT {_q('id')}, {_q('person_id')}, {_q('dimension')}, {codes}, "  # noqa: S608
+        f"{_q('declined')}, {_q('reported_on')} FROM {table}"
+    )
+    params: list[Any] = []
+    if as_of is not None:
+        sql += f" WHERE {_q('reported_on')} <= %s"
+        params.append(as_of)
+    rows = _fetch(sql, params)
+    if not rows:
+        return pl.DataFrame(schema=ANSWERS_SCHEMA)
+    frame = pl.DataFrame(
+        rows,
+        schema=[
+            ("id", pl.Int64),
+            ("person_id", pl.Int64),
+            ("dimension", pl.String),
+            ("codes", pl.String),
+            ("declined", pl.Boolean),
+            ("reported_on", None),
+        ],
+        orient="row",
+    )
+    frame = _as_date(frame, "reported_on")
+    return (
+        frame.sort("person_id", "dimension", "reported_on", "id")
+        .unique(subset=["person_id", "dimension"], keep="last", maintain_order=True)
+        .with_columns(
+            pl.col("codes").str.json_decode(pl.List(pl.String)).fill_null([]),
+            pl.col("declined").fill_null(False),
+        )
+        .select(pl.col(name).cast(dtype) for name, dtype in ANSWERS_SCHEMA.items())
+    )
+
+
+def _read_person_ids() -> pl.Series:
+    table = _q(Person._meta.db_table)
+    rows = _fetch(f"SELECT {_q('id')} FROM {table} ORDER BY {_q('id')}", [])  # noqa: S608
+    return pl.Series("person_id", [r[0] for r in rows], dtype=pl.Int64)
+
+
+# ------------------------------------------------------------------------------ deriving
+def attributes_frame(answers: pl.DataFrame, person_ids: pl.Series) -> pl.DataFrame:
+    """One row per person, one column per self-identification question.
+
+    List questions (``race``, ``race_ethnicity_2024``) hold their codes (``["declined"]``
+    when declined); the others hold one string (the first code, ``"declined"`` when
+    declined, null when unanswered).  Every question of the default attributes is a
+    column, answered by anyone or not, so rules always find their attribute.
+    """
+    base = pl.DataFrame({"person_id": person_ids.cast(pl.Int64)})
+    codes = pl.when(pl.col("declined")).then(pl.lit([DECLINED])).otherwise(pl.col("codes"))
+    prepared = answers.select(
+        "person_id",
+        "dimension",
+        codes.alias("list"),
+        pl.when(pl.col("declined"))
+        .then(pl.lit(DECLINED))
+        .otherwise(pl.col("codes").list.first())
+        .alias("one"),
+    )
+    columns: list[pl.DataFrame] = []
+    dimensions = list(DEFAULT_ATTRIBUTES)
+    for dimension in dimensions:
+        wanted = "list" if dimension in _LIST_DIMENSIONS else "one"
+        part = prepared.filter(pl.col("dimension") == dimension).select(
+            "person_id", pl.col(wanted).alias(dimension)
+        )
+        columns.append(part)
+    out = base
+    for part in columns:
+        out = out.join(part, on="person_id", how="left", maintain_order="left")
+    casts = [
+        pl.col(d).cast(pl.List(pl.String) if d in _LIST_DIMENSIONS else pl.String)
+        for d in dimensions
+    ]
+    return out.with_columns(casts).with_columns(
+        # An empty list is no answer, as classify_frame and the rules read it.
+        pl.when(pl.col(d).list.len() == 0).then(None).otherwise(pl.col(d)).alias(d)
+        for d in _LIST_DIMENSIONS
+    )
+
+
+def _convention_rows(attributes: pl.DataFrame, convention: str) -> pl.DataFrame:
+    rule = conv.get_convention(convention)
+    inputs = attributes.select(
+        "person_id",
+        *(pl.col(dimension).alias(column) for column, dimension in _CONVENTION_INPUTS.items()),
+    )
+    classified = conv.classify_frame(inputs, convention)
+    unknown = classified.filter(pl.col("category") == conv.UNKNOWN).select("person_id").unique()
+    groups = pl.DataFrame(
+        {"group": [g for g in rule.codes if g != conv.UNKNOWN]}, schema={"group": pl.String}
+    )
+    yes = classified.filter(pl.col("category") != conv.UNKNOWN).select(
+        "person_id", pl.col("category").alias("group"), pl.lit("yes").alias("hit")
+    )
+    grid = attributes.select("person_id").join(groups, how="cross")
+    return (
+        grid.join(yes, on=["person_id", "group"], how="left", maintain_order="left")
+        .join(
+            unknown.with_columns(pl.lit(True).alias("is_unknown")),
+            on="person_id",
+            how="left",
+            maintain_order="left",
+        )
+        .select(
+            pl.col("person_id").cast(pl.Int64),
+            (pl.lit(f"{convention}:") + pl.col("group")).alias("category"),
+            pl.when(pl.col("is_unknown"))
+            .then(pl.lit("unknown"))
+            .otherwise(pl.col("hit").fill_null("no"))
+            .alias("value"),
+        )
+    )
+
+
+def categories_frame(
+    attributes: pl.DataFrame,
+    *,
+    conventions: Sequence[str] = DEFAULT_CONVENTIONS,
+    category_set: CategorySet | None = None,
+    population: str = "*",
+    on: dt.date | None = None,
+) -> pl.DataFrame:
+    """Long ``person_id, category, value`` rows (see the module docstring)."""
+    parts = [_convention_rows(attributes, name) for name in conventions]
+    if category_set is not None:
+        if on is None:
+            raise ValueError("school-defined categories need the date 'on' they are evaluated")
+        wide = category_set.evaluate_frame(attributes, on, population)
+        if wide.width:
+            keyed = pl.concat([attributes.select("person_id"), wide], how="horizontal")
+            parts.append(
+                keyed.unpivot(index="person_id", variable_name="category", value_name="value")
+            )
+    if not parts:
+        return pl.DataFrame(schema=CATEGORIES_SCHEMA)
+    return pl.concat(
+        [p.select(pl.col(n).cast(t) for n, t in CATEGORIES_SCHEMA.items()) for p in parts]
+    )
+
+
+def snapshot_frames(
+    *,
+    as_of: dt.date | None = None,
+    conventions: Sequence[str] = DEFAULT_CONVENTIONS,
+    category_set: CategorySet | None = None,
+    population: str = "*",
+    on: dt.date | None = None,
+) -> SnapshotFrames:
+    """Read the person record into the snapshot frames (see the module docstring).
+
+    ``on`` defaults to ``as_of`` (else today) for school-defined categories.
+    """
+    for name in conventions:
+        conv.get_convention(name)  # a misspelt convention fails before any reading
+    stages = _read_stages(as_of)
+    answers = _read_answers(as_of)
+    person_ids = _read_person_ids()
+    attributes = attributes_frame(answers, person_ids)
+    when = on or as_of or dt.date.today()  # noqa: DTZ011 - a calendar date, not a moment
+    categories = categories_frame(
+        attributes,
+        conventions=conventions,
+        category_set=category_set,
+        population=population,
+        on=when,
+    )
+    return SnapshotFrames(
+        stages=stages,
+        answers=answers,
+        categories=categories,
+        as_of=as_of,
+        persons=person_ids.len(),
+        conventions=tuple(conventions),
+    )
+
+
+# ------------------------------------------------------------------------------- writing
+def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
+    """Write ``frames`` into the DuckDB file ``path``, atomically; return the path.
+
+    The database is written to a temporary file next to ``path``, checkpointed and closed,
+    then moved over ``path`` with :func:`os.replace`: a reader sees the old snapshot or the
+    new one, never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    counts = frames.counts()
+    meta = pl.DataFrame(
+        {
+            "created_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+            "as_of": [frames.as_of],
+            "stages_rows": [counts["stages"]],
+            "answers_rows": [counts["answers"]],
+            "categories_rows": [counts["categories"]],
+            "persons": [frames.persons],
+            "conventions": [",".join(frames.conventions)],
+        },
+        schema={
+            "created_at": pl.Datetime("us"),
+            "as_of": pl.Date,
+            "stages_rows": pl.Int64,
+            "answers_rows": pl.Int64,
+            "categories_rows": pl.Int64,
+            "persons": pl.Int64,
+            "conventions": pl.String,
+        },
+    )
+    tables = {
+        "stages": frames.stages,
+        "answers": frames.answers,
+        "categories": frames.categories,
+        "meta": meta,
+    }
+    try:
+        con = duckdb.connect(str(temporary))
+        try:
+            for name, frame in tables.items():
+                con.register("__frame", frame)
+                # Fixed table names, never user input.
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __frame')  # noqa: S608
+                con.unregister("__frame")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(temporary, path)
+    except BaseException:
+        for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return path
