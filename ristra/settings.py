@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ristra.core.middleware.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "ristra.urls"

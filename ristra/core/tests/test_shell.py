@@ -56,3 +56,22 @@ def test_display_settings_are_stored_and_only_redirect_locally(client: Any) -> N
     assert client.cookies[prefs.COOKIE].value == "large.high"
     page = client.get(reverse("account_login")).content.decode()
     assert 'class="text-size-large contrast-high"' in page
+
+
+@pytest.mark.django_db
+def test_a_locked_database_gets_a_try_again_page(client_for: Any, monkeypatch: Any) -> None:
+    from django.db import OperationalError
+
+    from ristra.people import views
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is locked")
+
+    from ristra.people.models import Person
+
+    monkeypatch.setattr(views, "audit_record", locked)
+    Person.objects.create(given_name="X", family_name="Xu")
+    response = client_for("analyst").get(reverse("people:search") + "?q=Xu")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "try again" in response.content.decode()
