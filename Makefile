@@ -22,6 +22,9 @@ run: $(VENV)/.installed
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
+	@# axe-core for the accessibility tests (they skip without it and without Chromium)
+	@if command -v npm >/dev/null 2>&1 && [ ! -d node_modules/axe-core ]; then \
+		npm ci --no-audit --no-fund --silent || echo "npm ci failed: accessibility tests will skip"; fi
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
