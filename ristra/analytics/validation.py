@@ -449,7 +449,7 @@ class Validator:
         if spec.type == "date":
             value = _date_value(col, self._formats)
             year = value_col.dt.year()
-            error = (
+            error: pl.Expr = (
                 pl.when(missing)
                 .then(None)
                 .when(value_col.is_null())
@@ -464,14 +464,7 @@ class Validator:
                 text = text.str.replace(r"^(?i)pgy[- ]?", "")
             digits = text.str.extract(r"^([+-]?\d{1,15})(?:\.0+)?$", 1)
             value = digits.cast(pl.Int64, strict=False)
-            error = (
-                pl.when(missing)
-                .then(None)
-                .when(value_col.is_null())
-                .then(pl.lit("number"))
-                .when(self._out_of_range(spec, value_col))
-                .then(pl.lit("range"))
-            )
+            error = self._number_error(spec, missing, value_col)
             return _Prepared(value, error)
         if spec.type == "decimal":
             number = col.str.extract(r"^([+-]?(?:\d+\.?\d*|\.\d+))%?$", 1)
@@ -481,14 +474,7 @@ class Validator:
                 value = pl.when(percent).then(value / 100).otherwise(value)
             else:
                 value = pl.when(percent).then(None).otherwise(value)
-            error = (
-                pl.when(missing)
-                .then(None)
-                .when(value_col.is_null())
-                .then(pl.lit("number"))
-                .when(self._out_of_range(spec, value_col))
-                .then(pl.lit("range"))
-            )
+            error = self._number_error(spec, missing, value_col)
             return _Prepared(value, error)
         # code, codes, bool: map each distinct value once, in Python
         uniques = raw.get_column(_R + spec.name).drop_nulls().unique().to_list()
@@ -538,6 +524,18 @@ class Validator:
             error = pl.when(value_col == DECLINED).then(None).otherwise(error)
         error = pl.when(col.is_null()).then(None).otherwise(error)
         return _Prepared(value, error)
+
+    @staticmethod
+    def _number_error(spec: FieldSpec, missing: pl.Expr, value: pl.Expr) -> pl.Expr:
+        """The rule a number cell breaks: not a number, or outside the field's range."""
+        return (
+            pl.when(missing)
+            .then(None)
+            .when(value.is_null())
+            .then(pl.lit("number"))
+            .when(Validator._out_of_range(spec, value))
+            .then(pl.lit("range"))
+        )
 
     @staticmethod
     def _out_of_range(spec: FieldSpec, value: pl.Expr) -> pl.Expr:

@@ -2168,18 +2168,7 @@ def _emit_faculty(g: DemoGenerator) -> None:
         g.add_school_email(dp)
         if fc.clinical:
             g.add_npi(dp)
-        if g.chance(0.97):
-            g.report(
-                dp, source=HR, on=fc.hire, dims=HR_DIMS, declined_text="I do not wish to answer"
-            )
-        if fc.active_on(HR_SURVEY_DATE) and g.chance(0.45):
-            g.report(
-                dp,
-                source=HR_SURVEY,
-                on=HR_SURVEY_DATE,
-                dims=HR_SURVEY_DIMS,
-                declined_text="Prefer not to say",
-            )
+        _report_hr(g, dp, fc, answered_at_hire=0.97, answered_survey=0.45)
 
 
 def _build_staff(g: DemoGenerator) -> None:
@@ -2274,18 +2263,28 @@ def _build_staff(g: DemoGenerator) -> None:
             )
         g.add_employee_id(dp)
         g.add_school_email(dp)
-        if g.chance(0.95):
-            g.report(
-                dp, source=HR, on=fc.hire, dims=HR_DIMS, declined_text="I do not wish to answer"
-            )
-        if fc.active_on(HR_SURVEY_DATE) and g.chance(0.4):
-            g.report(
-                dp,
-                source=HR_SURVEY,
-                on=HR_SURVEY_DATE,
-                dims=HR_SURVEY_DIMS,
-                declined_text="Prefer not to say",
-            )
+        _report_hr(g, dp, fc, answered_at_hire=0.95, answered_survey=0.4)
+
+
+def _report_hr(
+    g: DemoGenerator,
+    dp: DemoPerson,
+    fc: FacultyCareer,
+    *,
+    answered_at_hire: float,
+    answered_survey: float,
+) -> None:
+    """HR self-identification at hire, and the later HR survey for those still employed."""
+    if g.chance(answered_at_hire):
+        g.report(dp, source=HR, on=fc.hire, dims=HR_DIMS, declined_text="I do not wish to answer")
+    if fc.active_on(HR_SURVEY_DATE) and g.chance(answered_survey):
+        g.report(
+            dp,
+            source=HR_SURVEY,
+            on=HR_SURVEY_DATE,
+            dims=HR_SURVEY_DIMS,
+            declined_text="Prefer not to say",
+        )
 
 
 def generate_demo_world(*, seed: int = DEMO_SEED, scale: str = "full") -> DemoWorld:
