@@ -43,3 +43,10 @@ def client_for(client: Any, cast: dict[str, Any]) -> Any:
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _snapshot_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Tests never write the real snapshot; imports refresh it only where a test asks."""
+    settings.RISTRA_SNAPSHOT_PATH = tmp_path / "snapshot.duckdb"
+    settings.RISTRA_SNAPSHOT_AFTER_IMPORT = False

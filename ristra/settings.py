@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ristra.accounts",
     "ristra.audit",
     "ristra.people",
+    "ristra.reports",
     "ristra.core",
 ]
 
@@ -235,6 +236,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 RISTRA_MAX_UPLOAD_MB = envint("RISTRA_MAX_UPLOAD_MB", 512)
 # Imports with more rows than this run as a background task with a progress bar.
 RISTRA_BACKGROUND_IMPORT_ROWS = envint("RISTRA_BACKGROUND_IMPORT_ROWS", 5000)
+
+# Measures: the analytics snapshot (DuckDB file) the dashboards and reports read. It is
+# refreshed in the background after every committed or rolled-back import.
+RISTRA_SNAPSHOT_PATH = Path(
+    os.environ.get("RISTRA_SNAPSHOT_PATH", str(VAR_DIR / "snapshot.duckdb"))
+)
+RISTRA_SNAPSHOT_AFTER_IMPORT = envbool("RISTRA_SNAPSHOT_AFTER_IMPORT", "True")
+# Small-cell suppression: counts from 1 to RISTRA_MIN_CELL - 1 are never published.
+RISTRA_MIN_CELL = envint("RISTRA_MIN_CELL", 11)
+if RISTRA_MIN_CELL < 2:
+    raise ImproperlyConfigured("RISTRA_MIN_CELL must be at least 2")
 
 # Background work: the Tasks API on our own database. `ristra serve` runs a worker thread
 # inside the web process, so the embedded default needs no extra server; production runs

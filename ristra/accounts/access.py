@@ -13,6 +13,7 @@ for objects the user may not know exist.
 | ristra.import_data           | yes*          | yes*    | no              | no     |
 | ristra.view_audit_log        | yes           | no      | no              | no     |
 | ristra.manage_users          | yes           | no      | no              | no     |
+| ristra.manage_definitions    | yes*          | yes*    | no              | no     |
 
 ``*`` never for a decision-maker: the flag walls the user off from every demographic field
 and every demographic aggregate whatever their role. Imports show raw rows with
@@ -76,6 +77,8 @@ IMPORT_DATA = "ristra.import_data"
 VIEW_AUDIT_LOG = "ristra.view_audit_log"
 MANAGE_USERS = "ristra.manage_users"
 MANAGE_PROGRAM = "ristra.manage_program"
+#: School-defined categories and benchmark populations (they shape every published number).
+MANAGE_DEFINITIONS = "ristra.manage_definitions"
 
 rules.add_perm(VIEW_AGGREGATES, is_staff_member)
 rules.add_perm(VIEW_DEMOGRAPHIC_AGGREGATES, is_staff_member & ~is_decision_maker)
@@ -85,6 +88,7 @@ rules.add_perm(IMPORT_DATA, (is_administrator | is_analyst) & ~is_decision_maker
 rules.add_perm(VIEW_AUDIT_LOG, is_administrator)
 rules.add_perm(MANAGE_USERS, is_administrator)
 rules.add_perm(MANAGE_PROGRAM, is_administrator | manages_program)
+rules.add_perm(MANAGE_DEFINITIONS, (is_administrator | is_analyst) & ~is_decision_maker)
 
 
 def can(user: Any, perm: str, obj: object | None = None) -> bool:

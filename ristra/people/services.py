@@ -30,6 +30,7 @@ from ristra.audit.models import Action
 from ristra.audit.services import audit_record
 from ristra.people import bulk
 from ristra.people.importer import Counts, Pipeline
+from ristra.reports.services import snapshot_refresh_later
 from ristra.people.models import (
     BatchStatus,
     Identifier,
@@ -250,6 +251,7 @@ def batch_commit(*, batch: ImportBatch, user: Any, checked: bool = True) -> Impo
                     f"updated, {counts.unchanged} unchanged, {counts.rejected} rejected"
                 ),
             )
+            snapshot_refresh_later(reason=f"import #{batch.pk} committed")
     except (UnusableInput, ProfileError) as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=BatchStatus.FAILED if checked else BatchStatus.UNUSABLE,
@@ -347,4 +349,5 @@ def batch_rollback(*, batch: ImportBatch, user: Any) -> ImportBatch:
             object_id=batch.pk,
             summary=f"Rolled back {batch.filename} (#{batch.pk})",
         )
+        snapshot_refresh_later(reason=f"import #{batch.pk} rolled back")
     return batch

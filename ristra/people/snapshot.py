@@ -36,6 +36,20 @@ Tables
       ``population``, keyed by their own key, evaluated over a wide frame of the latest
       answers (code and text questions as strings -- ``"declined"`` when declined -- and
       ``race`` / ``race_ethnicity_2024`` as lists of codes).
+``groups``
+    ``person_id, dimension, group``: one row per person per *exclusive* way of counting,
+    so a whole distribution is one query: each exclusive counting convention (``ipeds``,
+    ``spd15_multiracial``, ...; group = the convention's code, ``unknown`` included) and
+    ``sex`` (``female`` / ``male`` / ``intersex`` / ``unknown``: declined and unanswered
+    are unknown).  Every person has exactly one row per dimension.
+``school_categories``
+    ``person_id, population, category, value``: every school-defined category in effect
+    on ``on`` evaluated for each population (a population without its own version uses
+    the ``*`` version), yes / no / unknown.
+``stage_details``
+    ``person_id, kind, academic_year, program, round, gpa, mcat, reason``: the
+    admissions and separation details the reports break down by (one row per stage of
+    kind application, offer, matriculation or separation).
 ``meta`` (written by :func:`snapshot_write`)
     One row: ``created_at`` (UTC), ``as_of`` (null: no cut-off), the row count of each
     table, the number of persons and the conventions exported.
@@ -56,7 +70,7 @@ import polars as pl
 from django.db import connection
 
 from ristra.analytics import conventions as conv
-from ristra.analytics.categories import DEFAULT_ATTRIBUTES, CategorySet
+from ristra.analytics.categories import DEFAULT_ATTRIBUTES, POPULATIONS, CategorySet
 from ristra.analytics.importspec import DECLINED
 from ristra.people.models import OrgUnit, Person, SelfIdentification, Stage
 
@@ -68,6 +82,8 @@ __all__ = [
     "SnapshotFrames",
     "attributes_frame",
     "categories_frame",
+    "groups_frame",
+    "school_categories_frame",
     "snapshot_frames",
     "snapshot_write",
 ]
@@ -98,6 +114,33 @@ ANSWERS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 DEFAULT_CONVENTIONS: tuple[str, ...] = ("ipeds", "spd15_alone_or_in_combination")
+#: Exclusive conventions written to ``groups`` (one group per person).
+GROUP_CONVENTIONS: tuple[str, ...] = tuple(
+    name for name, c in conv.CONVENTIONS.items() if c.exclusive
+)
+SEX_GROUPS: tuple[str, ...] = ("female", "male", "intersex")
+GROUPS_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "dimension": pl.String(),
+    "group": pl.String(),
+}
+SCHOOL_CATEGORIES_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "population": pl.String(),
+    "category": pl.String(),
+    "value": pl.String(),
+}
+STAGE_DETAILS_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "kind": pl.String(),
+    "academic_year": pl.Int64(),
+    "program": pl.String(),
+    "round": pl.String(),
+    "gpa": pl.Float64(),
+    "mcat": pl.Int64(),
+    "reason": pl.String(),
+}
+_DETAIL_KINDS = ("application", "offer", "matriculation", "separation")
 #: Questions held as lists of codes in the attributes frame (the rest are strings).
 _LIST_DIMENSIONS = frozenset({"race", "race_ethnicity_2024"})
 #: classify_frame column -> SelfIdentification.dimension.
@@ -111,15 +154,27 @@ class SnapshotFrames:
     stages: pl.DataFrame
     answers: pl.DataFrame
     categories: pl.DataFrame
+    groups: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=GROUPS_SCHEMA))
+    school_categories: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=SCHOOL_CATEGORIES_SCHEMA)
+    )
+    stage_details: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=STAGE_DETAILS_SCHEMA)
+    )
     as_of: dt.date | None = None
     persons: int = 0
     conventions: tuple[str, ...] = field(default=DEFAULT_CONVENTIONS)
+    #: The date the school-defined categories were evaluated on (their version).
+    category_date: dt.date | None = None
 
     def counts(self) -> dict[str, int]:
         return {
             "stages": self.stages.height,
             "answers": self.answers.height,
             "categories": self.categories.height,
+            "groups": self.groups.height,
+            "school_categories": self.school_categories.height,
+            "stage_details": self.stage_details.height,
         }
 
 
@@ -168,6 +223,29 @@ def _read_stages(as_of: dt.date | None) -> pl.DataFrame:
     )
     frame = _as_date(frame, "start_date", "end_date")
     return frame.select(pl.col(name).cast(dtype) for name, dtype in STAGES_SCHEMA.items())
+
+
+def _read_stage_details(as_of: dt.date | None) -> pl.DataFrame:
+    stage = _q(Stage._meta.db_table)
+    kinds = ", ".join(["%s"] * len(_DETAIL_KINDS))
+    sql = (
+        f"SELECT {_q('person_id')}, {_q('kind')}, {_q('academic_year')}, "  # noqa: S608
+        f"{_q('program')}, {_q('round')}, {_q('gpa')}, {_q('mcat')}, {_q('reason')} "
+        f"FROM {stage} WHERE {_q('kind')} IN ({kinds})"
+    )
+    params: list[Any] = list(_DETAIL_KINDS)
+    if as_of is not None:
+        sql += f" AND {_q('start_date')} <= %s"
+        params.append(as_of)
+    rows = _fetch(sql, params)
+    if not rows:
+        return pl.DataFrame(schema=STAGE_DETAILS_SCHEMA)
+    frame = pl.DataFrame(
+        [(*r[:5], None if r[5] is None else float(r[5]), *r[6:]) for r in rows],
+        schema=STAGE_DETAILS_SCHEMA,
+        orient="row",
+    )
+    return frame
 
 
 def _read_answers(as_of: dt.date | None) -> pl.DataFrame:
@@ -317,6 +395,64 @@ def categories_frame(
     )
 
 
+def groups_frame(
+    attributes: pl.DataFrame, *, conventions: Sequence[str] = GROUP_CONVENTIONS
+) -> pl.DataFrame:
+    """``person_id, dimension, group``: exactly one group per person per dimension."""
+    parts: list[pl.DataFrame] = []
+    inputs = attributes.select(
+        "person_id",
+        *(pl.col(dimension).alias(column) for column, dimension in _CONVENTION_INPUTS.items()),
+    )
+    for name in conventions:
+        if not conv.get_convention(name).exclusive:
+            raise ValueError(f"{name} counts a person in several groups; it cannot be a group")
+        classified = conv.classify_frame(inputs, name)
+        parts.append(
+            classified.select(
+                "person_id", pl.lit(name).alias("dimension"), pl.col("category").alias("group")
+            )
+        )
+    sex = pl.col("sex")
+    parts.append(
+        attributes.select(
+            "person_id",
+            pl.lit("sex").alias("dimension"),
+            pl.when(sex.is_in(list(SEX_GROUPS))).then(sex).otherwise(pl.lit("unknown")).alias(
+                "group"
+            ),
+        )
+    )
+    return pl.concat(
+        [p.select(pl.col(n).cast(t) for n, t in GROUPS_SCHEMA.items()) for p in parts]
+    )
+
+
+def school_categories_frame(
+    attributes: pl.DataFrame, category_set: CategorySet | None, on: dt.date
+) -> pl.DataFrame:
+    """School-defined categories in effect on ``on``, evaluated for every population."""
+    parts: list[pl.DataFrame] = []
+    if category_set is not None:
+        for population in POPULATIONS:
+            if population == "*":
+                continue
+            wide = category_set.evaluate_frame(attributes, on, population)
+            if not wide.width:
+                continue
+            keyed = pl.concat([attributes.select("person_id"), wide], how="horizontal")
+            parts.append(
+                keyed.unpivot(
+                    index="person_id", variable_name="category", value_name="value"
+                ).with_columns(pl.lit(population).alias("population"))
+            )
+    if not parts:
+        return pl.DataFrame(schema=SCHOOL_CATEGORIES_SCHEMA)
+    return pl.concat(
+        [p.select(pl.col(n).cast(t) for n, t in SCHOOL_CATEGORIES_SCHEMA.items()) for p in parts]
+    )
+
+
 def snapshot_frames(
     *,
     as_of: dt.date | None = None,
@@ -347,9 +483,13 @@ def snapshot_frames(
         stages=stages,
         answers=answers,
         categories=categories,
+        groups=groups_frame(attributes),
+        school_categories=school_categories_frame(attributes, category_set, when),
+        stage_details=_read_stage_details(as_of),
         as_of=as_of,
         persons=person_ids.len(),
         conventions=tuple(conventions),
+        category_date=when,
     )
 
 
@@ -372,6 +512,7 @@ def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
             "stages_rows": [counts["stages"]],
             "answers_rows": [counts["answers"]],
             "categories_rows": [counts["categories"]],
+            "category_date": [frames.category_date],
             "persons": [frames.persons],
             "conventions": [",".join(frames.conventions)],
         },
@@ -381,6 +522,7 @@ def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
             "stages_rows": pl.Int64,
             "answers_rows": pl.Int64,
             "categories_rows": pl.Int64,
+            "category_date": pl.Date,
             "persons": pl.Int64,
             "conventions": pl.String,
         },
@@ -389,6 +531,9 @@ def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
         "stages": frames.stages,
         "answers": frames.answers,
         "categories": frames.categories,
+        "groups": frames.groups,
+        "school_categories": frames.school_categories,
+        "stage_details": frames.stage_details,
         "meta": meta,
     }
     try:

@@ -280,7 +280,15 @@ def test_write_is_atomic_and_readable(tmp_path: Path, monkeypatch: pytest.Monkey
     # (ibis' list_tables does not work with duckdb 2.0: ask DuckDB itself.)
     with duckdb.connect(str(target), read_only=True) as con:
         tables = {row[0] for row in con.execute("SHOW TABLES").fetchall()}
-    assert tables == {"stages", "answers", "categories", "meta"}
+    assert tables == {
+        "stages",
+        "answers",
+        "categories",
+        "groups",
+        "school_categories",
+        "stage_details",
+        "meta",
+    }
     meta = measures.run(backend.table("meta"), backend).row(0, named=True)
     assert meta["as_of"] == CENSUS
     assert (meta["stages_rows"], meta["answers_rows"], meta["persons"]) == (1, 1, 1)
@@ -330,3 +338,43 @@ def test_snapshot_command_default_path(tmp_path: Path, settings: Any) -> None:
     call_command("snapshot", stdout=out)
     assert (tmp_path / "snapshot.duckdb").exists()
     assert "stages: 0 rows" in out.getvalue()
+
+
+def test_groups_give_one_group_per_person_per_dimension() -> None:
+    ana, ben, cy = _person("Ana"), _person("Ben"), _person("Cy")
+    _answer(ana, "race", ["black"], dt.date(2020, 1, 1))
+    _answer(ana, "hispanic", ["no"], dt.date(2020, 1, 1))
+    _answer(ana, "sex", ["female"], dt.date(2020, 1, 1))
+    _answer(ben, "sex", [], dt.date(2020, 1, 1), declined=True)
+    frames = snapshot_frames()
+    groups = frames.groups
+    per = groups.group_by("person_id", "dimension").len()
+    assert per["len"].max() == 1
+    assert groups.select("person_id").n_unique() == 3
+    got = {
+        (r["person_id"], r["dimension"]): r["group"] for r in groups.iter_rows(named=True)
+    }
+    assert got[(ana.pk, "ipeds")] == "black"
+    assert got[(ana.pk, "sex")] == "female"
+    assert got[(ben.pk, "sex")] == "unknown"
+    assert got[(cy.pk, "ipeds")] == "unknown"
+
+
+def test_school_categories_are_evaluated_per_population() -> None:
+    from ristra.analytics.categories import CategoryDefinition, CategorySet
+
+    ana = _person("Ana")
+    _answer(ana, "first_generation", ["yes"], dt.date(2020, 1, 1))
+    start = dt.date(2000, 1, 1)
+    cats = CategorySet(
+        [
+            CategoryDefinition("fg", "First gen", "*", 'first_generation == "yes"', start, None, 1),
+            CategoryDefinition("fg", "First gen", "faculty", "false", start, None, 1),
+        ]
+    )
+    frames = snapshot_frames(category_set=cats, on=dt.date(2024, 1, 1))
+    rows = frames.school_categories.filter(pl.col("person_id") == ana.pk)
+    values = dict(zip(rows["population"].to_list(), rows["value"].to_list(), strict=True))
+    assert values["faculty"] == "no"
+    assert values["students"] == "yes"
+    assert "*" not in values
