@@ -340,6 +340,7 @@ def test_snapshot_command_default_path(tmp_path: Path, settings: Any) -> None:
     assert "stages: 0 rows" in out.getvalue()
 
 
+@pytest.mark.django_db
 def test_groups_give_one_group_per_person_per_dimension() -> None:
     ana, ben, cy = _person("Ana"), _person("Ben"), _person("Cy")
     _answer(ana, "race", ["black"], dt.date(2020, 1, 1))
@@ -360,6 +361,7 @@ def test_groups_give_one_group_per_person_per_dimension() -> None:
     assert got[(cy.pk, "ipeds")] == "unknown"
 
 
+@pytest.mark.django_db
 def test_school_categories_are_evaluated_per_population() -> None:
     from ristra.analytics.categories import CategoryDefinition, CategorySet
 
