@@ -50,3 +50,4 @@ def _snapshot_in_tmp(settings: Any, tmp_path: Any) -> None:
     """Tests never write the real snapshot; imports refresh it only where a test asks."""
     settings.RISTRA_SNAPSHOT_PATH = tmp_path / "snapshot.duckdb"
     settings.RISTRA_SNAPSHOT_AFTER_IMPORT = False
+    settings.RISTRA_WARM_DASHBOARDS = False

@@ -19,6 +19,7 @@ COMMANDS = {
     "createadmin": "Create an administrator account.",
     "audit": "Search the audit log.",
     "snapshot": "Write the analytics snapshot (DuckDB) the measures read.",
+    "report": "Write a standard report as CSV, XLSX, PDF or JSON (--list shows them).",
     "db_worker": "Run the background worker as a separate process (production).",
     "migrate": "Create or update the database tables.",
 }

@@ -205,6 +205,18 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("RISTRA_PROGRESS_DIR", str(VAR_DIR / "progress")),
     },
+    # Published dashboards and reports, keyed by snapshot file and filters: computed once
+    # per snapshot (the refresh task warms the common ones), shared by web and worker.
+    "reports": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reports"}
+        if os.environ.get("PYTEST_VERSION")
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("RISTRA_REPORT_CACHE_DIR", str(VAR_DIR / "report-cache")),
+            "TIMEOUT": 7 * 24 * 3600,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -243,6 +255,8 @@ RISTRA_SNAPSHOT_PATH = Path(
     os.environ.get("RISTRA_SNAPSHOT_PATH", str(VAR_DIR / "snapshot.duckdb"))
 )
 RISTRA_SNAPSHOT_AFTER_IMPORT = envbool("RISTRA_SNAPSHOT_AFTER_IMPORT", "True")
+# After a refresh, compute each population's default dashboard so the first visit is fast.
+RISTRA_WARM_DASHBOARDS = envbool("RISTRA_WARM_DASHBOARDS", "True")
 # Small-cell suppression: counts from 1 to RISTRA_MIN_CELL - 1 are never published.
 RISTRA_MIN_CELL = envint("RISTRA_MIN_CELL", 11)
 if RISTRA_MIN_CELL < 2:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/", include("ristra.people.urls")),
     path("audit/", include("ristra.audit.urls")),
+    path("measures/", include(("ristra.reports.urls", "reports"))),
     path("users/", include("ristra.accounts.urls")),
     path("health/", core_views.health, name="health"),
 ]

@@ -25,6 +25,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "demo_school": demo_school,
         "nav": {
             "people": access.can(user, access.VIEW_IDENTITY),
+            "measures": access.can(user, access.VIEW_DEMOGRAPHIC_AGGREGATES),
             "imports": access.can(user, access.IMPORT_DATA),
             "audit": access.can(user, access.VIEW_AUDIT_LOG),
         },

@@ -52,6 +52,11 @@ def snapshot_refresh(*, reason: str, on: dt.date | None = None) -> Snapshot:
     from ristra.reports import dashboards
 
     dashboards.forget_cached()
+    if record.status == SnapshotStatus.READY and settings.RISTRA_WARM_DASHBOARDS:
+        try:
+            dashboards.warm()
+        except Exception:  # a dashboard that cannot be built must not fail the refresh
+            log.exception("warming the dashboards failed")
     return record
 
 

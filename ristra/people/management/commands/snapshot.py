@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ristra.people.snapshot import snapshot_frames, snapshot_write
+from ristra.reports.services import category_set
 
 
 def _date(text: str) -> dt.date:
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             "--out",
             type=Path,
             default=None,
-            help="The DuckDB file to write (default: VAR_DIR/snapshot.duckdb).",
+            help="The DuckDB file to write (default: the one the dashboards read).",
         )
         parser.add_argument(
             "--as-of",
@@ -41,12 +42,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        out = options["out"] or Path(settings.VAR_DIR) / "snapshot.duckdb"
+        out = options["out"] or Path(settings.RISTRA_SNAPSHOT_PATH)
         as_of = _date(options["as_of"]) if options["as_of"] else None
         started = time.perf_counter()
-        frames = snapshot_frames(as_of=as_of)
+        frames = snapshot_frames(as_of=as_of, category_set=category_set())
         path = snapshot_write(out, frames)
         seconds = time.perf_counter() - started
+        if path == Path(settings.RISTRA_SNAPSHOT_PATH):
+            from ristra.reports import dashboards
+
+            dashboards.forget_cached()
         for table, count in frames.counts().items():
             self.stdout.write(f"{table}: {count:,} rows")
         self.stdout.write(f"persons: {frames.persons:,}")
