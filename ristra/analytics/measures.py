@@ -4,7 +4,7 @@ The same expressions run on DuckDB (the default engine, in process, over a snaps
 and unchanged on PostgreSQL, Spark, Trino or BigQuery. Every measure returns *raw* counts:
 disclosure control (:mod:`ristra.analytics.suppression`) is applied downstream, never here.
 
-Input: a snapshot in two plain tables (the Django side exports them).
+Input: a snapshot in plain tables (the Django side exports them, :mod:`ristra.people.snapshot`).
 
 ``stages`` -- one row per dated event or spell of a person (``people.Stage``):
 
@@ -32,6 +32,17 @@ person_id  int64   the person
 category   string  the key, e.g. 'women', 'rural', 'urim', or a convention group
 value      string  'yes' | 'no' | 'unknown'
 =========  ======  ===============================================================
+
+``groups`` -- one row per person per *dimension*, an exclusive way of counting
+(:data:`GROUPS_SCHEMA`), read by the ``*_by`` measures and :func:`composition`:
+
+=========  ======  ===============================================================
+person_id  int64   the person
+dimension  string  e.g. 'ipeds' (black, hispanic, ..., unknown) or 'sex'
+group      string  the person's one group in the dimension
+=========  ======  ===============================================================
+
+:func:`category_groups` turns keys of ``categories`` into dimensions of this shape.
 
 Decisions, stated once:
 
@@ -70,6 +81,7 @@ __all__ = [
     "CATEGORIES_SCHEMA",
     "FLOW_KINDS",
     "FUNNEL_STEPS",
+    "GROUPS_SCHEMA",
     "GroupComparison",
     "Parity",
     "SPELL_KINDS",
@@ -77,14 +89,20 @@ __all__ = [
     "STAGE_KINDS",
     "VALUES",
     "census_dates",
+    "category_groups",
     "compare_groups",
+    "composition",
     "connect_postgres",
     "duckdb_backend",
     "flows",
+    "flows_by",
     "funnel",
+    "funnel_by",
     "headcount",
     "intersection",
+    "intersection_by",
     "kaplan_meier",
+    "kaplan_meier_by",
     "km_confidence_band",
     "parity",
     "run",
@@ -107,6 +125,7 @@ STAGES_SCHEMA: Final = ibis.schema(
 CATEGORIES_SCHEMA: Final = ibis.schema(
     {"person_id": "int64", "category": "string", "value": "string"}
 )
+GROUPS_SCHEMA: Final = ibis.schema({"person_id": "int64", "dimension": "string", "group": "string"})
 
 # Mirrors people.models.StageKind / SPELL_KINDS (this package never imports Django).
 STAGE_KINDS: Final = (
@@ -253,12 +272,13 @@ def _academic_year(stages: Table) -> Value:
     )
 
 
+def _covers(stages: Table, on: Value) -> BooleanValue:
+    """The spell is active on ``on`` (the end date is exclusive; null: still running)."""
+    return (stages.start_date <= on) & (stages.end_date.isnull() | (stages.end_date > on))
+
+
 def _active(stages: Table, kinds: Sequence[str], on: Value) -> BooleanValue:
-    return (
-        stages.kind.isin(list(kinds))
-        & (stages.start_date <= on)
-        & (stages.end_date.isnull() | (stages.end_date > on))
-    )
+    return stages.kind.isin(list(kinds)) & _covers(stages, on)
 
 
 def _share_table(population: Table, group_cols: Sequence[str], groups: Table) -> Table:
@@ -480,15 +500,8 @@ def flows(
 FUNNEL_STEPS: Final = ("applicants", "interviewed", "offered", "accepted", "matriculated")
 
 
-def funnel(stages: Table, categories: Table, *, cycle: int, category: str) -> Table:
-    """The admissions funnel of one cycle by category value.
-
-    Columns: ``value, applicants, interviewed, offered, accepted, matriculated`` (distinct
-    persons with that stage in the cycle; accepted = an offer with outcome 'accepted')
-    and ``rate_interviewed, rate_offered, rate_accepted, rate_matriculated``: each step
-    divided by the step before it (null when that step is 0). Steps are counted
-    independently from the records, so a rate above 1 signals missing earlier records.
-    """
+def _funnel_people(stages: Table, cycle: int) -> Table:
+    """One row per person with an admissions stage in ``cycle``: a 0/1 column per step."""
     rows = stages.filter(stages.kind.isin(list(ADMISSIONS_KINDS)) & (stages.academic_year == cycle))
     accepted = (rows.kind == "offer") & (rows.outcome.fill_null("").lower() == "accepted")
     flags: dict[str, BooleanValue] = {
@@ -498,10 +511,21 @@ def funnel(stages: Table, categories: Table, *, cycle: int, category: str) -> Ta
         "accepted": accepted,
         "matriculated": rows.kind == "matriculation",
     }
-    per_person = rows.group_by("person_id").agg(
+    return rows.group_by("person_id").agg(
         **{step: _indicator(flag).max() for step, flag in flags.items()}
     )
-    people = _with_category(per_person, categories, category)
+
+
+def funnel(stages: Table, categories: Table, *, cycle: int, category: str) -> Table:
+    """The admissions funnel of one cycle by category value.
+
+    Columns: ``value, applicants, interviewed, offered, accepted, matriculated`` (distinct
+    persons with that stage in the cycle; accepted = an offer with outcome 'accepted')
+    and ``rate_interviewed, rate_offered, rate_accepted, rate_matriculated``: each step
+    divided by the step before it (null when that step is 0). Steps are counted
+    independently from the records, so a rate above 1 signals missing earlier records.
+    """
+    people = _with_category(_funnel_people(stages, cycle), categories, category)
     agg = people.group_by("value").agg(**{step: people[step].sum() for step in FUNNEL_STEPS})
     values = _values_table()
     joined = values.left_join(agg, values.value == agg.value)
@@ -548,10 +572,31 @@ def kaplan_meier(
     Example: retention = (faculty_appointment, separation); time to promotion =
     (faculty_appointment, promotion).
     """
-    _check_kinds([start_kind], SPELL_KINDS, "kaplan_meier start")
-    _check_kinds([event_kind], STAGE_KINDS, "kaplan_meier event")
+    persons = _km_times(
+        stages,
+        start_kind=start_kind,
+        event_kind=event_kind,
+        horizon_years=horizon_years,
+        as_of=as_of,
+        what="kaplan_meier",
+    )
+    return _km_curve(_with_category(persons, categories, category), "value", _values_table())
+
+
+def _km_times(
+    stages: Table,
+    *,
+    start_kind: str,
+    event_kind: str,
+    horizon_years: float,
+    as_of: dt.date,
+    what: str,
+) -> Table:
+    """``person_id, time_days, event`` (0/1): one row per person at risk (see kaplan_meier)."""
+    _check_kinds([start_kind], SPELL_KINDS, f"{what} start")
+    _check_kinds([event_kind], STAGE_KINDS, f"{what} event")
     if not horizon_years > 0:
-        raise ValueError("kaplan_meier: horizon_years must be positive")
+        raise ValueError(f"{what}: horizon_years must be positive")
     horizon = math.floor(horizon_years * _DAYS_PER_YEAR)
     snapshot = ibis.literal(as_of, type="date")
 
@@ -570,20 +615,27 @@ def kaplan_meier(
         censor_days=origin.observed_until.delta(origin.origin, unit="day"),
     )
     has_event = persons.event_days.notnull() & (persons.event_days <= horizon)
-    persons = persons.select(
+    return persons.select(
         "person_id",
         time_days=ibis.ifelse(
             has_event, persons.event_days, ibis.least(persons.censor_days, horizon)
         ).cast("int64"),
         event=_indicator(has_event),
     )
-    persons = _with_category(persons, categories, category)
 
-    at_time = persons.group_by(["value", "time_days"]).agg(
+
+def _km_curve(persons: Table, column: str, order: Table | None) -> Table:
+    """The Kaplan-Meier table per ``column`` of ``persons`` (``person_id, time_days, event``).
+
+    ``order`` has ``column`` and ``{column}_order``: the labels to report and their order
+    (persons whose label is not in it are left out). Without it every label is reported,
+    alphabetically with ``unknown`` last.
+    """
+    at_time = persons.group_by([column, "time_days"]).agg(
         events=persons.event.sum(), leaving=persons.count()
     )
     later_first = ibis.window(
-        group_by="value", order_by=ibis.desc("time_days"), preceding=None, following=0
+        group_by=column, order_by=ibis.desc("time_days"), preceding=None, following=0
     )
     at_time = at_time.mutate(n_at_risk=at_time.leaving.sum().over(later_first))
     n = at_time.n_at_risk.cast("float64")
@@ -596,17 +648,23 @@ def kaplan_meier(
         gw_term=ibis.ifelse(below, d / (n * safe_n_minus_d), 0.0),
         wiped_out=_indicator(~below),
     )
-    so_far = ibis.window(group_by="value", order_by="time_days", preceding=None, following=0)
+    so_far = ibis.window(group_by=column, order_by="time_days", preceding=None, following=0)
     at_time = at_time.mutate(
         cum_log=at_time.log_term.sum().over(so_far),
         greenwood=at_time.gw_term.sum().over(so_far),
         ever_wiped=at_time.wiped_out.max().over(so_far),
     )
     survival = ibis.ifelse(at_time.ever_wiped > 0, 0.0, at_time.cum_log.exp())
-    values = _values_table()
-    out = at_time.join(values, at_time.value == values.value).select(
-        at_time.value,
-        values.value_order,
+    rank = f"{column}_order"
+    if order is None:
+        at_time = at_time.mutate(**{rank: _indicator(at_time[column] == UNKNOWN)})
+        ranked, rank_value = at_time, at_time[rank]
+    else:
+        ranked = at_time.join(order, at_time[column] == order[column])
+        rank_value = order[rank]
+    out = ranked.select(
+        at_time[column],
+        rank_value,
         at_time.time_days,
         time_years=at_time.time_days.cast("float64") / _DAYS_PER_YEAR,
         n_at_risk=at_time.n_at_risk,
@@ -616,7 +674,7 @@ def kaplan_meier(
         greenwood=at_time.greenwood,
         variance=survival * survival * at_time.greenwood,
     )
-    return out.order_by(["value_order", "time_days"]).drop("value_order")
+    return out.order_by([rank, column, "time_days"]).drop(rank)
 
 
 def km_confidence_band(curve: pl.DataFrame, *, confidence: float = 0.95) -> pl.DataFrame:
@@ -637,6 +695,319 @@ def km_confidence_band(curve: pl.DataFrame, *, confidence: float = 0.95) -> pl.D
     low = pl.when(inner).then(s.pow((z * se).exp())).otherwise(s)
     high = pl.when(inner).then(s.pow((-z * se).exp())).otherwise(s)
     return curve.with_columns(low=low, high=high)
+
+
+# --------------------------------------------------------------------------- 9 by group
+#
+# Measures over an exclusive ``groups`` table (:data:`GROUPS_SCHEMA`): one row per person
+# per *dimension* (a way of counting everyone exactly once, e.g. ``ipeds`` or ``sex``)
+# giving the person's ``group`` in it. A whole distribution is then one query.
+#
+# **Which groups are reported (the zero cells).** For a dimension, the reported groups
+# are the distinct ``group`` values that occur in ``groups`` for that dimension (in the
+# whole table, whoever is in the population), plus ``unknown`` always. A person with no
+# row for the dimension, or a null group, counts as ``unknown``. Groups are ordered
+# alphabetically with ``unknown`` last. Every such group is reported, with count 0 where
+# nobody is in it. The table must hold at most one row per person per dimension (the
+# snapshot writes exactly one); a person with two rows would be counted in both groups.
+
+GROUP_COLUMNS: Final = frozenset({"group", "dimension", "kind", "as_of", "year", "count"})
+
+
+def category_groups(categories: Table, keys: Sequence[str]) -> Table:
+    """The ``categories`` of ``keys`` as a :data:`GROUPS_SCHEMA` table (group = value).
+
+    Each key becomes a dimension named by the key whose groups are yes / no / unknown,
+    with the rules of :func:`headcount` (conflicting, null or odd values are unknown), so a
+    school-defined category can be passed, alone or ``union``-ed with the snapshot's
+    ``groups``, to the measures below.
+    """
+    chosen = list(keys)
+    if not chosen:
+        raise ValueError("category_groups: no keys given")
+    rows = categories.filter(categories.category.isin(chosen))
+    per_person = rows.group_by(["person_id", "category"]).agg(
+        n_values=rows.value.nunique(), any_value=rows.value.max()
+    )
+    clean = (per_person.n_values == 1) & per_person.any_value.isin(["yes", "no"])
+    return per_person.select(
+        "person_id",
+        dimension=per_person.category,
+        group=ibis.ifelse(clean, per_person.any_value, UNKNOWN),
+    )
+
+
+def _check_dimension(dimension: str, what: str) -> str:
+    if not isinstance(dimension, str) or not dimension:
+        raise ValueError(f"{what}: a dimension name is required")
+    return dimension
+
+
+def _dimension_rows(groups: Table, dimension: str) -> Table:
+    return groups.filter(groups.dimension == dimension)
+
+
+def _group_domain(groups: Table, dimension: str, column: str = "group") -> Table:
+    """``column, {column}_order``: the groups reported for ``dimension`` (see above)."""
+    rows = _dimension_rows(groups, dimension)
+    observed = rows.select(**{column: rows["group"].fill_null(UNKNOWN)})
+    always = ibis.memtable({column: [UNKNOWN]}, schema={column: "string"})
+    domain = observed.union(always, distinct=True)
+    return domain.select(column, **{f"{column}_order": _indicator(domain[column] == UNKNOWN)})
+
+
+def _with_group(population: Table, groups: Table, dimension: str, column: str = "group") -> Table:
+    """``population`` with a ``column`` holding the person's group in ``dimension``."""
+    rows = _dimension_rows(groups, dimension)
+    joined = population.left_join(rows, population.person_id == rows.person_id)
+    kept = [population[c] for c in population.columns]
+    return joined.select(*kept, **{column: rows["group"].fill_null(UNKNOWN)})
+
+
+def _present(table: Table, cols: Sequence[str]) -> Table | None:
+    """The distinct ``cols`` combinations of ``table`` (None without columns)."""
+    return table.select(*cols).distinct() if cols else None
+
+
+def _grid(present: Table | None, domains: Sequence[Table]) -> Table:
+    grid = present
+    for domain in domains:
+        grid = domain if grid is None else grid.cross_join(domain)
+    assert grid is not None  # noqa: S101 - at least one domain is always given
+    return grid
+
+
+def _pick(index: Value, columns: Sequence[Value]) -> Value:
+    """``columns[index]`` for a small integer column ``index`` (a CASE expression)."""
+    return ibis.cases(*[(index == i, col) for i, col in enumerate(columns)], else_=0)
+
+
+def composition(
+    stages: Table,
+    groups: Table,
+    *,
+    kinds: Iterable[str],
+    dates: Sequence[dt.date],
+    dimension: str,
+    by: Sequence[str] = (),
+) -> Table:
+    """Distinct people with an active spell of ``kinds`` on each of ``dates``, by group.
+
+    Columns: ``as_of, *by, group, count``. One query for all dates: each spell is read
+    once and flagged for every date it covers; a person counts once per date (and ``by``
+    group) however many spells they hold. Reported cells: every date x every ``by``
+    combination with at least one person on at least one of the dates x every group of
+    ``dimension`` (the groups in ``groups`` plus ``unknown``), count 0 where empty. So
+    with no ``by`` the table always has len(dates) x len(groups) rows.
+    """
+    chosen = _check_kinds(kinds, SPELL_KINDS, "composition")
+    cols = _check_by(by)
+    _check_dimension(dimension, "composition")
+    days = sorted(set(dates))
+    if not days:
+        raise ValueError("composition: no dates given")
+    first = ibis.literal(days[0], type="date")
+    last = ibis.literal(days[-1], type="date")
+    spells = stages.filter(
+        stages.kind.isin(chosen)
+        & (stages.start_date <= last)
+        & (stages.end_date.isnull() | (stages.end_date > first))
+    )
+    flags = [f"on_{i}" for i in range(len(days))]
+    per_person = spells.group_by(["person_id", *cols]).agg(
+        **{
+            flag: _indicator(_covers(spells, ibis.literal(day, type="date"))).max()
+            for flag, day in zip(flags, days, strict=True)
+        }
+    )
+    people = _with_group(per_person, groups, dimension)
+    counts = people.group_by([*cols, "group"]).agg(**{f: people[f].sum() for f in flags})
+    anyone = counts.filter(sum((counts[f] for f in flags[1:]), counts[flags[0]]) > 0)
+    grid = _grid(_present(anyone, cols), [_group_domain(groups, dimension)])
+    cells = grid.left_join(
+        counts, [*_null_safe_equal(grid, counts, cols), grid["group"] == counts["group"]]
+    )
+    wide = cells.select(
+        *[grid[c] for c in cols],
+        grid["group"],
+        grid.group_order,
+        **{f: counts[f].fill_null(0) for f in flags},
+    )
+    date_table = ibis.memtable(
+        {"as_of": days, "date_index": list(range(len(days)))},
+        schema={"as_of": "date", "date_index": "int64"},
+    )
+    long = wide.cross_join(date_table)
+    out = long.select(
+        long.as_of,
+        *cols,
+        "group",
+        "group_order",
+        count=_pick(long.date_index, [long[f] for f in flags]).cast("int64"),
+    )
+    return out.order_by(["as_of", *cols, "group_order", "group"]).drop("group_order")
+
+
+def flows_by(
+    stages: Table,
+    groups: Table,
+    *,
+    kinds: Iterable[str],
+    years: range,
+    dimension: str,
+) -> Table:
+    """Distinct people per academic year with an event of each of ``kinds``, by group.
+
+    ``kinds`` are :data:`FLOW_KINDS` (several in one query), with the year rule and the
+    offer outcomes of :func:`flows`. Columns: ``year, kind, group, people``; every year x
+    kind (in the order given) x group of ``dimension`` is reported, 0 where empty.
+    """
+    chosen = _check_kinds(kinds, FLOW_KINDS, "flows_by")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"flows_by: repeated kinds {chosen}")
+    _check_dimension(dimension, "flows_by")
+    year_list = list(years)
+    if not year_list:
+        raise ValueError("flows_by: no years given")
+    read = sorted({"offer" if k.startswith("offer_") else k for k in chosen})
+    rows = stages.filter(stages.kind.isin(read))
+    dated = rows.select(
+        "person_id",
+        "kind",
+        outcome=rows.outcome.fill_null("").lower(),
+        year=_academic_year(rows),
+    )
+    dated = dated.filter(dated.year.isin(year_list))
+
+    def happened(kind: str) -> BooleanValue:
+        if kind in ("offer_accepted", "offer_declined"):
+            return (dated.kind == "offer") & (dated.outcome == kind.removeprefix("offer_"))
+        return dated.kind == kind
+
+    flags = [f"kind_{i}" for i in range(len(chosen))]
+    per_person = dated.group_by(["person_id", "year"]).agg(
+        **{f: _indicator(happened(k)).max() for f, k in zip(flags, chosen, strict=True)}
+    )
+    people = _with_group(per_person, groups, dimension)
+    counts = people.group_by(["year", "group"]).agg(**{f: people[f].sum() for f in flags})
+    year_table = ibis.memtable({"year": year_list}, schema={"year": "int64"})
+    grid = year_table.cross_join(_group_domain(groups, dimension))
+    cells = grid.left_join(
+        counts, [grid.year == counts.year, grid["group"] == counts["group"]]
+    ).select(
+        grid.year,
+        grid["group"],
+        grid.group_order,
+        **{f: counts[f].fill_null(0) for f in flags},
+    )
+    kind_table = ibis.memtable(
+        {"kind": chosen, "kind_index": list(range(len(chosen)))},
+        schema={"kind": "string", "kind_index": "int64"},
+    )
+    long = cells.cross_join(kind_table)
+    out = long.select(
+        "year",
+        "kind",
+        "group",
+        "group_order",
+        "kind_index",
+        people=_pick(long.kind_index, [long[f] for f in flags]).cast("int64"),
+    )
+    return out.order_by(["year", "kind_index", "group_order", "group"]).drop(
+        "group_order", "kind_index"
+    )
+
+
+def funnel_by(stages: Table, groups: Table, *, cycle: int, dimension: str) -> Table:
+    """The admissions funnel of one cycle by group (the step rules of :func:`funnel`).
+
+    Columns: ``group, applicants, interviewed, offered, accepted, matriculated``; every
+    group of ``dimension`` is reported, 0 where empty.
+    """
+    _check_dimension(dimension, "funnel_by")
+    people = _with_group(_funnel_people(stages, cycle), groups, dimension)
+    agg = people.group_by("group").agg(**{step: people[step].sum() for step in FUNNEL_STEPS})
+    domain = _group_domain(groups, dimension)
+    joined = domain.left_join(agg, domain["group"] == agg["group"])
+    out = joined.select(
+        domain["group"],
+        domain.group_order,
+        **{step: agg[step].fill_null(0).cast("int64") for step in FUNNEL_STEPS},
+    )
+    return out.order_by(["group_order", "group"]).drop("group_order")
+
+
+def kaplan_meier_by(
+    stages: Table,
+    groups: Table,
+    *,
+    start_kind: str,
+    event_kind: str,
+    dimension: str,
+    horizon_years: float,
+    as_of: dt.date,
+) -> Table:
+    """:func:`kaplan_meier` by the groups of ``dimension`` (same rules, same columns).
+
+    Columns: ``group, time_days, time_years, n_at_risk, events, censored, survival,
+    greenwood, variance``; one curve per group that has at least one person at risk
+    (a survival curve has no zero cells), ordered like the other measures.
+    """
+    _check_dimension(dimension, "kaplan_meier_by")
+    persons = _km_times(
+        stages,
+        start_kind=start_kind,
+        event_kind=event_kind,
+        horizon_years=horizon_years,
+        as_of=as_of,
+        what="kaplan_meier_by",
+    )
+    return _km_curve(_with_group(persons, groups, dimension), "group", None)
+
+
+def intersection_by(
+    stages: Table,
+    groups: Table,
+    *,
+    kinds: Iterable[str],
+    as_of: dt.date,
+    dimensions: Sequence[str],
+    by: Sequence[str] = (),
+) -> Table:
+    """Headcount on ``as_of`` for every combination of the groups of several dimensions.
+
+    Columns: ``*by``, one column per dimension named by the dimension (its group), and
+    ``count``. Reported cells: every ``by`` combination present among the active people x
+    every combination of the groups of each dimension (see above), 0 where empty.
+    """
+    chosen = _check_kinds(kinds, SPELL_KINDS, "intersection_by")
+    cols = _check_by(by)
+    dims = list(dimensions)
+    if not dims:
+        raise ValueError("intersection_by: no dimensions given")
+    reserved = _RESERVED | GROUP_COLUMNS | set(BY_COLUMNS)
+    bad = [d for d in dims if not d.isidentifier() or d in reserved or d.endswith("_order")]
+    if bad or len(set(dims)) != len(dims):
+        raise ValueError(f"intersection_by: unusable or repeated dimensions {dims}")
+    on = ibis.literal(as_of, type="date")
+    active = stages.filter(_active(stages, chosen, on))
+    population = active.select("person_id", *cols).distinct()
+    for dim in dims:
+        population = _with_group(population, groups, dim, column=dim)
+    counts = population.group_by([*cols, *dims]).agg(count=population.count())
+    grid = _grid(_present(counts, cols), [_group_domain(groups, d, column=d) for d in dims])
+    joined = grid.left_join(
+        counts, [*_null_safe_equal(grid, counts, cols), *[grid[d] == counts[d] for d in dims]]
+    )
+    ranks = [f"{d}_order" for d in dims]
+    out = joined.select(
+        *[grid[c] for c in cols],
+        *[grid[d] for d in dims],
+        *[grid[r] for r in ranks],
+        count=counts["count"].fill_null(0).cast("int64"),
+    )
+    keys = [k for d, r in zip(dims, ranks, strict=True) for k in (r, d)]
+    return out.order_by([*cols, *keys]).drop(*ranks)
 
 
 # --------------------------------------------------------------------------- 5 parity
