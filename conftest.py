@@ -11,7 +11,9 @@ import pytest
 def cast(db: Any) -> dict[str, Any]:
     from ristra.accounts.models import ProgramScope, Role, User
 
-    program = ProgramScope.objects.create(name="GME Mentorship 2027", slug="gme-mentorship-2027")
+    program, _ = ProgramScope.objects.get_or_create(
+        slug="gme-mentorship-2027", defaults={"name": "GME Mentorship 2027"}
+    )
 
     def make(username: str, role: str, **extra: Any) -> User:
         user = User.objects.create(

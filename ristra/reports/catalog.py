@@ -80,7 +80,7 @@ def _yes_rows(
                 ctx.groups,
                 kinds=[k for k, _ in kinds],
                 years=range(min(years), max(years) + 1),
-                dimension=dimension,
+                dimension=d.column_name(dimension),
             )
         )
         if key:
@@ -453,7 +453,7 @@ def _rank_section(ctx: d.Context) -> PublishedTable:
             ctx.groups,
             kinds=ctx.spec.spells,
             dates=[f.as_of],
-            dimension=f.dimension,
+            dimension=d.column_name(f.dimension),
             by=("rank",),
         )
     ).with_columns(pl.col("rank").fill_null(""))

@@ -407,6 +407,11 @@ def unit_choices(source: SnapshotSource, population: str) -> list[str]:
 # ------------------------------------------------------------------------------ inputs
 
 
+def column_name(dimension: str) -> str:
+    """The dimension as the measures see it (an identifier: 'school:rural' -> 'school__rural')."""
+    return dimension.replace(":", "__")
+
+
 def _population_stages(source: SnapshotSource, spec: PopulationSpec, unit: str = "") -> Table:
     stages = source.table("stages")
     if unit:
@@ -436,7 +441,7 @@ def _groups(source: SnapshotSource, filters: Filters) -> Table:
         school = ibis.memtable(_school_categories_on(source.path, source.mtime, filters.version))
     rows = school.filter((school.population == filters.population) & (school.category == key))
     return rows.select(
-        "person_id", dimension=ibis.literal(filters.dimension), group=rows.value
+        "person_id", dimension=ibis.literal(column_name(filters.dimension)), group=rows.value
     )
 
 
@@ -449,10 +454,10 @@ def _school_categories_on(path: Path, mtime: float, on: dt.date) -> pl.DataFrame
     from ristra.reports.services import category_set
 
     with duckdb.connect(str(path), read_only=True) as con:
-        answers = con.execute("SELECT * FROM answers").pl()
-        persons = con.execute(
-            "SELECT DISTINCT person_id FROM groups ORDER BY person_id"
-        ).pl()["person_id"]
+        answers = pl.from_arrow(con.sql("SELECT * FROM answers").to_arrow_table())
+        persons = pl.from_arrow(
+            con.sql("SELECT DISTINCT person_id FROM groups ORDER BY person_id").to_arrow_table()
+        )["person_id"]
     attributes = attributes_frame(answers, persons)
     return school_categories_frame(attributes, category_set(), on)
 
@@ -555,7 +560,7 @@ def _composition_section(ctx: Context) -> tuple[PublishedTable, dict[str, int | 
     f = ctx.filters
     frame = ctx.source.run(
         m.composition(
-            ctx.stages, ctx.groups, kinds=ctx.spec.spells, dates=[f.as_of], dimension=f.dimension
+            ctx.stages, ctx.groups, kinds=ctx.spec.spells, dates=[f.as_of], dimension=column_name(f.dimension)
         )
     )
     counts = {g: 0 for g in ctx.order}
@@ -672,7 +677,7 @@ def _trend_section(ctx: Context) -> PublishedTable:
     dates = [dt.date(y, f.as_of.month, f.as_of.day) for y in _calendar_years(f)]
     frame = ctx.source.run(
         m.composition(
-            ctx.stages, ctx.groups, kinds=ctx.spec.spells, dates=dates, dimension=f.dimension
+            ctx.stages, ctx.groups, kinds=ctx.spec.spells, dates=dates, dimension=column_name(f.dimension)
         )
     )
     frame = frame.with_columns(pl.col("as_of").cast(pl.Date))
@@ -736,7 +741,7 @@ def _unit_section(ctx: Context) -> PublishedTable | None:
             ctx.groups,
             kinds=ctx.spec.spells,
             dates=[f.as_of],
-            dimension=f.dimension,
+            dimension=column_name(f.dimension),
             by=("unit",),
         )
     )
@@ -770,7 +775,7 @@ def _flow_sections(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     kinds = [flow.kind for flow in ctx.spec.flows]
     frame = ctx.source.run(
-        m.flows_by(ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=f.dimension)
+        m.flows_by(ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=column_name(f.dimension))
     )
     sections = []
     years = list(f.years)
@@ -814,7 +819,7 @@ def _funnel_section(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     cycle = f.last_year
     frame = ctx.source.run(
-        m.funnel_by(ctx.stages, ctx.groups, cycle=cycle, dimension=f.dimension)
+        m.funnel_by(ctx.stages, ctx.groups, cycle=cycle, dimension=column_name(f.dimension))
     )
     steps = list(m.FUNNEL_STEPS)
     step_labels = [
@@ -898,7 +903,7 @@ def _curve_sections(ctx: Context) -> list[PublishedTable]:
                 ctx.groups,
                 start_kind=curve.start_kind,
                 event_kind=curve.event_kind,
-                dimension=f.dimension,
+                dimension=column_name(f.dimension),
                 horizon_years=curve.horizon_years,
                 as_of=f.as_of,
             )
@@ -996,11 +1001,11 @@ def _intersection_section(ctx: Context) -> PublishedTable | None:
             ctx.groups_with_sex(),
             kinds=ctx.spec.spells,
             as_of=f.as_of,
-            dimensions=("sex", f.dimension),
+            dimensions=("sex", column_name(f.dimension)),
             by=("rank",),
         )
     )
-    frame = frame.rename({f.dimension: "group"})
+    frame = frame.rename({column_name(f.dimension): "group"})
     ranks = [r for r in RANK_LABELS if r in set(frame["rank"].fill_null("").to_list())]
     sexes = [s for s in SEX_LABELS if s in set(frame["sex"].to_list())]
     frame = frame.with_columns(
