@@ -592,7 +592,11 @@ def _frame(rows: list[list[str]], numbers: list[int], names: list[str]) -> pl.Da
     transposed = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     for name, values in zip(names, transposed, strict=True):
         columns.append(pl.Series(name, values, dtype=pl.String))
-    frame = pl.DataFrame(columns)
+    return _tidy(pl.DataFrame(columns), names)
+
+
+def _tidy(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Trim every value; empty values become null."""
     if not names:
         return frame
     stripped = [pl.col(n).str.strip_chars() for n in names]
@@ -628,6 +632,166 @@ def _chunks(
             rows, numbers = [], []
     if rows:
         yield _frame(rows, numbers, names)
+
+
+# ------------------------------------------------------------ fast path for plain CSV
+# Most exports are plain: UTF-8, one record per line, no quotes, every line as wide as the
+# heading row, no blank lines. For those, polars' native reader gives the same frames as
+# the streaming reader above (row number = line number), several times faster. A first
+# pass over the bytes proves the file is plain; anything else takes the streaming reader,
+# which explains every irregularity.
+_FAST_CSV = True
+_FAST_BLOCK_BYTES = 8 << 20
+# Characters the two readers could treat differently: quotes, NUL, the separators Python
+# counts as whitespace, and a carriage return that does not end a line.
+_FAST_UNSAFE = ('"', "\x00", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def _fast_unsafe(text: str) -> bool:
+    return any(c in text for c in _FAST_UNSAFE) or text.count("\r") != text.count("\r\n")
+
+
+def _fast_lines_plain(block: bytes, lines: int, delimiter: str, width: int) -> bool:
+    """Whether each of the block's ``lines`` lines holds ``width`` values and is not blank."""
+    column = pl.read_csv(
+        block,
+        has_header=False,
+        schema={"line": pl.String},
+        separator="\x1f",  # absent (checked): each line is one value
+        quote_char=None,
+    ).get_column("line")
+    if column.len() != lines:
+        return False
+    ragged = column.str.count_matches(delimiter, literal=True).ne_missing(width - 1).any()
+    blank = column.str.strip_chars(_WHITESPACE + delimiter).fill_null("").eq("").any()
+    return not (ragged or blank)
+
+
+@dataclass
+class _FastLayout:
+    names: list[str]
+    data_rows: int
+    #: (byte offset, byte length, lines) of each block of whole data lines.
+    blocks: list[tuple[int, int, int]]
+
+
+def _fast_blocks(handle: IO[bytes], size: int) -> Iterator[tuple[int, bytes]]:
+    """Blocks of whole lines (the last may lack its newline), with their byte offset."""
+    offset = 0
+    rest = b""
+    while True:
+        data = handle.read(size)
+        if not data:
+            break
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data
+            continue
+        yield offset, data[:cut]
+        offset += cut
+        rest = data[cut:]
+    if rest:
+        yield offset, rest
+
+
+def _fast_layout(inp: _Input, encoding: str, delimiter: str) -> _FastLayout | None:
+    """The layout of a plain CSV file, or None when the streaming reader must read it."""
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    names: list[str] | None = None
+    width = data_rows = 0
+    blocks: list[tuple[int, int, int]] = []
+    with inp.open() as handle:
+        for offset, block in _fast_blocks(handle, _FAST_BLOCK_BYTES):
+            try:
+                text = block.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            start = 0
+            if names is None:
+                first, _, text = text.partition("\n")
+                start = len(first.encode(encoding)) + 1
+                first = first.removesuffix("\r")
+                if _fast_unsafe(first):
+                    return None
+                record = next(csv.reader([first], delimiter=delimiter), [])
+                if _is_blank(record):
+                    return None
+                try:
+                    names = _parse_header(record, 1, inp.filename)
+                except UnusableInput:
+                    return None
+                width = len(names)
+                if width < 2 or not all(names):
+                    return None
+            if not text:
+                continue
+            if _fast_unsafe(text):
+                return None
+            lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+            if not _fast_lines_plain(block[start:], lines, delimiter, width):
+                return None  # a short, long or blank row: the streaming reader explains it
+            blocks.append((offset + start, len(block) - start, lines))
+            data_rows += lines
+    if names is None or data_rows == 0:
+        return None
+    return _FastLayout(names, data_rows, blocks)
+
+
+def _fast_parse(
+    inp: _Input, layout: _FastLayout, delimiter: str
+) -> Iterator[tuple[int, pl.DataFrame]]:
+    """Each block parsed by polars, with the row number of its first line."""
+    schema = dict.fromkeys(layout.names, pl.String)
+    row = 2
+    with inp.open() as handle:
+        for offset, length, lines in layout.blocks:
+            handle.seek(offset)
+            frame = pl.read_csv(
+                handle.read(length),
+                has_header=False,
+                schema=schema,
+                separator=delimiter,
+                quote_char=None,
+                encoding="utf8",
+            )
+            if frame.height != lines:
+                raise UnusableInput(
+                    "not_a_table", "The file changed while it was being read; upload it again."
+                )
+            yield row, frame
+            row += lines
+
+
+def _fast_chunks(
+    inp: _Input, layout: _FastLayout, delimiter: str, chunk_rows: int | None
+) -> Iterator[pl.DataFrame]:
+    names = layout.names
+    pending: list[pl.DataFrame] = []
+    held = 0
+
+    def emit(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        return _tidy(pl.concat(frames) if len(frames) > 1 else frames[0], names)
+
+    for first_row, frame in _fast_parse(inp, layout, delimiter):
+        frame = frame.select(
+            pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW_COLUMN),
+            *names,
+        )
+        while frame.height:
+            take = frame.height if chunk_rows is None else min(chunk_rows - held, frame.height)
+            pending.append(frame.slice(0, take))
+            held += take
+            frame = frame.slice(take)
+            if chunk_rows is not None and held == chunk_rows:
+                yield emit(pending)
+                pending, held = [], 0
+    if pending:
+        yield emit(pending)
 
 
 # ------------------------------------------------------------------------- public API
@@ -788,6 +952,17 @@ def _read(
 
     enc = info.encoding or "utf-8"
     delim = info.delimiter or ","
+    fast = _fast_layout(inp, enc, delim) if _FAST_CSV else None
+    if fast is not None:
+        info = replace(
+            info,
+            encoding=enc,
+            headers=fast.names,
+            notes=tuple(extra_notes),
+            data_rows=fast.data_rows,
+            header_row=1,
+        )
+        return info, _fast_chunks(inp, fast, delim, chunk_rows)
     try:
         layout = _scan(_csv_records(inp, enc, delim), inp.filename)
     except UnusableInput as exc:

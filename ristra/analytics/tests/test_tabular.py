@@ -548,3 +548,110 @@ def test_it_rejects_tables_that_are_too_wide() -> None:
     error = unusable(data, filename="wide.xlsx")
     assert error.code == "too_large"
     assert "1,202 columns" in error.message
+
+
+# ------------------------------------------------------------- the fast path for plain CSV
+def _both_readers(
+    data: bytes, monkeypatch: pytest.MonkeyPatch, chunk_rows: int = 3
+) -> tuple[tuple[TableInfo, list[pl.DataFrame]], tuple[TableInfo, list[pl.DataFrame]]]:
+    from ristra.analytics import tabular
+
+    out = []
+    for fast in (True, False):
+        monkeypatch.setattr(tabular, "_FAST_CSV", fast)
+        info, chunks = iter_table_chunks(data, filename="t.csv", chunk_rows=chunk_rows)
+        out.append((info, list(chunks)))
+    return out[0], out[1]
+
+
+def _same(
+    fast: tuple[TableInfo, list[pl.DataFrame]], slow: tuple[TableInfo, list[pl.DataFrame]]
+) -> None:
+    assert fast[0] == slow[0]
+    assert len(fast[1]) == len(slow[1])
+    for a, b in zip(fast[1], slow[1], strict=True):
+        assert a.equals(b), (a, b)
+
+
+def test_a_plain_file_takes_the_fast_path() -> None:
+    from ristra.analytics import tabular
+
+    inp = tabular._make_input(b"\xef\xbb\xbfid,name\r\n1, Ann \r\n2,Bob\r\n", "t.csv")
+    layout = tabular._fast_layout(inp, "utf-8-sig", ",")
+    assert layout is not None
+    assert (layout.names, layout.data_rows) == (["id", "name"], 2)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'id,name\n1,"Ann"\n',  # quotes
+        b"id,name\n1,Ann\n\n2,Bob\n",  # a blank line
+        b"id,name\n1,Ann\n , \n",  # a row of blanks
+        b"id,name\n1,Ann,extra\n2\n",  # long and short rows that balance out
+        b"id,name\n1\n",  # a short row
+        b"id,,name\n1,,Ann\n",  # an unnamed column
+        b"id,name\r1,Ann\r",  # old Mac line ends
+        b"id,name\n1,Ann\x1c\n",  # a separator Python counts as whitespace
+        b"id,name\n1,\xe9\n",  # not UTF-8 after all
+        b"id,name\n",  # no data rows
+        b"\nid,name\n1,Ann\n",  # a blank line before the headings
+    ],
+)
+def test_anything_irregular_takes_the_streaming_reader(data: bytes) -> None:
+    from ristra.analytics import tabular
+
+    inp = tabular._make_input(data, "t.csv")
+    assert tabular._fast_layout(inp, "utf-8", ",") is None
+
+
+def test_the_fast_path_splits_blocks_and_chunks_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ristra.analytics import tabular
+
+    monkeypatch.setattr(tabular, "_FAST_BLOCK_BYTES", 64)
+    data = b"id,name\n" + b"".join(f"{i},n{i} \n".encode() for i in range(1, 200)) + b"200,last"
+    fast, slow = _both_readers(data, monkeypatch, chunk_rows=7)
+    assert fast[0].data_rows == 200
+    assert [f.height for f in fast[1]] == [7] * 28 + [4]
+    _same(fast, slow)
+    assert fast[1][-1].row(-1) == (201, "200", "last")
+
+
+FAST_CELL = st.from_regex(r'[A-Za-z0-9 .é@"\-\t]{0,6}', fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(min_value=1, max_value=4).flatmap(
+        lambda n: st.tuples(
+            st.lists(HEADER, min_size=n, max_size=n, unique_by=lambda h: " ".join(h.split())),
+            st.lists(st.lists(FAST_CELL, min_size=0, max_size=n + 1), min_size=1, max_size=12),
+        )
+    ),
+    st.sampled_from([",", ";", "|"]),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
+def test_the_fast_path_reads_exactly_what_the_streaming_reader_reads(
+    table: tuple[list[str], list[list[str]]],
+    delimiter: str,
+    newline: str,
+    final_newline: bool,
+) -> None:
+    headers, body = table
+    lines = [delimiter.join(headers)] + [delimiter.join(r) for r in body]
+    data = (newline.join(lines) + (newline if final_newline else "")).encode()
+    from ristra.analytics import tabular
+
+    outcomes: list[object] = []
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for fast in (True, False):
+            monkeypatch.setattr(tabular, "_FAST_CSV", fast)
+            try:
+                info, chunks = iter_table_chunks(data, filename="t.csv", chunk_rows=3)
+                outcomes.append((info, [f.rows() for f in chunks]))
+            except UnusableInput as error:
+                outcomes.append(error.code)
+    assert outcomes[0] == outcomes[1]
