@@ -74,6 +74,14 @@ class FilterForm(forms.Form):
         ]
         if not d.POPULATIONS[population].by_unit:
             del self.fields["unit"]
+        defaults = d.default_filters(population, snapshot=source)
+        self.initial = {
+            "as_of": defaults.as_of,
+            "first_year": defaults.first_year,
+            "last_year": defaults.last_year,
+            "dimension": defaults.dimension,
+            **self.initial,
+        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
