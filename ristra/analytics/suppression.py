@@ -37,10 +37,12 @@ or :func:`suppress_counts`:
 3. every other hidden count can take at least two values (``max - min >= 1``):
    no hidden number can be recovered exactly.
 
-The minimum and maximum are those of the exact integer program (the solver
-works on the linear relaxation when the constraint matrix is a network
-matrix, which makes the two coincide: single tables, 1-D breakdowns and two
-linked tables; with three or more linked tables it solves integer programs).
+The minimum and maximum are those of the exact integer program.  Single
+tables, 1-D breakdowns and two linked tables are circulations in a small
+graph (each number is the flow on an arc, each relation says what flows into
+a node flows out), so the linear relaxation has the same optimum, and the
+suppression code finds it by maximum flow from the true values; with three or
+more linked tables it solves integer programs.
 :func:`check_no_disclosure` recomputes these intervals independently of the
 suppression code (integer programs with scipy/HiGHS) and reports any breach;
 the tests run it on random tables, and other modules can run it on their
@@ -51,12 +53,12 @@ relation - a row, a column, the totals - that contains exactly one hidden
 number gets a second one: the smallest non-zero published number of that
 relation, preferring a number that also completes another such relation, and
 preferring cells to totals), repeated to a fixed point; then an audit that
-computes each hidden count's interval by linear programming and, while some
-interval is too narrow, hides one more published number near it (the one that
-widens it most at the least cost, followed by the fixed-point heuristic
-again).  Hiding more never narrows an interval, and hiding every non-zero
-number always satisfies the guarantee, so the procedure always ends with the
-guarantee met.  Zeros are never hidden as complementary cells (they protect
+computes each hidden count's interval (by maximum flow or integer programming,
+as above) and, while some interval is too narrow, hides one more published
+number near it (the one that widens it most at the least cost, followed by
+the fixed-point heuristic again).  Hiding more never narrows an interval, and
+hiding every non-zero number always satisfies the guarantee, so the procedure
+always ends with the guarantee met.  Zeros are never hidden as complementary cells (they protect
 nothing); a lone hidden cell in a row of zeros is protected by hiding the
 total.
 
@@ -231,19 +233,40 @@ class _Problem:
 
     Each relation is a tuple ``(total, member, member, ...)`` meaning
     ``total = sum(members)``.
+
+    Optionally the same relations as a circulation: ``nodes`` nodes and, for
+    every number, an arc ``(tail, head)`` carrying it, such that each relation
+    (up to relations implied by the others) says that the flow into one node
+    equals the flow out of it.  Single tables, 1-D breakdowns and two linked
+    tables have one; the engine then computes intervals by maximum flow.
     """
 
-    def __init__(self, *, network: bool = True) -> None:
+    def __init__(self, *, network: bool = True, nodes: int = 0) -> None:
         self.items: list[_Item] = []
         self.relations: list[tuple[int, ...]] = []
         self.relations_of: list[list[int]] = []
         # True when the relation matrix is a network matrix (LP bounds are integral).
         self.network = network
+        self.nodes = nodes
+        self.arcs: list[tuple[int, int] | None] = []
 
-    def add(self, value: int, *, displayed: bool, is_total: bool, label: str) -> int:
+    def add(
+        self,
+        value: int,
+        *,
+        displayed: bool,
+        is_total: bool,
+        label: str,
+        arc: tuple[int, int] | None = None,
+    ) -> int:
         self.items.append(_Item(value, displayed, is_total, label))
         self.relations_of.append([])
+        self.arcs.append(arc)
         return len(self.items) - 1
+
+    @property
+    def is_circulation(self) -> bool:
+        return self.nodes > 0 and all(arc is not None for arc in self.arcs)
 
     def relate(self, total: int, members: Sequence[int]) -> None:
         self.relations.append((total, *members))
@@ -310,8 +333,9 @@ class _Bounds:
     def high(self, item: int) -> int:
         return self._optimum(item, -1)
 
-    def width(self, item: int) -> int:
-        return self.high(item) - self.low(item)
+    def width(self, item: int, limit: int) -> int:
+        """``max - min`` of a hidden number, or ``limit`` if that is smaller."""
+        return min(self.high(item) - self.low(item), limit)
 
     def meets(self, item: int, need: int) -> bool:
         value = self.problem.items[item].value
@@ -331,6 +355,94 @@ class _Bounds:
         )
 
 
+class _FlowBounds:
+    """The bounds of :class:`_Bounds` for a circulation, by maximum flow.
+
+    The feasible values of the hidden numbers are the circulations that keep
+    every published arc at its value and every hidden arc between 0 and
+    ``cap``.  Starting from the true values, a hidden number on arc ``u -> v``
+    can grow by exactly the maximum flow from ``v`` to ``u`` in the residual
+    graph without that arc (each hidden arc can carry ``cap - value`` more
+    forward and ``value`` back), and shrink by the maximum flow from ``u`` to
+    ``v``: the same optimum as the linear program, and integral.  Only as many
+    units as the guarantee needs are pushed.
+    """
+
+    def __init__(self, problem: _Problem, hidden: Sequence[bool]) -> None:
+        self.problem = problem
+        self.cap = cap = problem.cap
+        # Arc 2n carries item forward, arc 2n + 1 back; ``a ^ 1`` is the reverse of ``a``.
+        self.head: list[int] = []
+        self.item_of: list[int] = []
+        self.capacity: list[int] = []
+        self.out: list[list[int]] = [[] for _ in range(problem.nodes)]
+        for item, is_hidden in enumerate(hidden):
+            arc = problem.arcs[item]
+            if not is_hidden or arc is None:
+                continue
+            tail, head = arc
+            value = problem.items[item].value
+            for start, end, room in ((tail, head, cap - value), (head, tail, value)):
+                self.out[start].append(len(self.head))
+                self.head.append(end)
+                self.item_of.append(item)
+                self.capacity.append(room)
+
+    def _flow(self, source: int, sink: int, without: int, limit: int) -> int:
+        """Maximum flow from ``source`` to ``sink`` avoiding item ``without``, up to ``limit``."""
+        head, item_of, out = self.head, self.item_of, self.out
+        residual = list(self.capacity)
+        flow = 0
+        while flow < limit:
+            via = [-1] * self.problem.nodes  # the arc a shortest path reaches each node by
+            seen = [False] * self.problem.nodes
+            seen[source] = True
+            queue = [source]
+            for node in queue:
+                if seen[sink]:
+                    break
+                for arc in out[node]:
+                    end = head[arc]
+                    if not seen[end] and residual[arc] > 0 and item_of[arc] != without:
+                        seen[end] = True
+                        via[end] = arc
+                        queue.append(end)
+            if not seen[sink]:
+                break
+            push = limit - flow
+            node = sink
+            while node != source:
+                arc = via[node]
+                push = min(push, residual[arc])
+                node = head[arc ^ 1]
+            node = sink
+            while node != source:
+                arc = via[node]
+                residual[arc] -= push
+                residual[arc ^ 1] += push
+                node = head[arc ^ 1]
+            flow += push
+        return flow
+
+    def _room(self, item: int, limit: int) -> tuple[int, int]:
+        """How far a hidden item can go down and up from its value, each up to ``limit``."""
+        arc = self.problem.arcs[item]
+        assert arc is not None
+        tail, head = arc
+        value = self.problem.items[item].value
+        up = self._flow(head, tail, item, min(limit, self.cap - value))
+        down = self._flow(tail, head, item, min(limit, value))
+        return down, up
+
+    def width(self, item: int, limit: int) -> int:
+        """``max - min`` of a hidden number, or ``limit`` if that is smaller."""
+        down, up = self._room(item, limit)
+        return min(down + up, limit)
+
+    def meets(self, item: int, need: int) -> bool:
+        return self.width(item, need) >= need
+
+
 # --------------------------------------------------------------------------- engine
 class _Engine:
     def __init__(self, problem: _Problem, policy: SuppressionPolicy) -> None:
@@ -343,6 +455,11 @@ class _Engine:
 
     def need(self, item: int) -> int:
         return self.policy.protection_width if self.primary[item] else 1
+
+    def bounds(self, hidden: Sequence[bool]) -> _Bounds | _FlowBounds:
+        if self.problem.is_circulation:
+            return _FlowBounds(self.problem, hidden)
+        return _Bounds(self.problem, hidden, integral=self.integral)
 
     def run(self) -> list[str | None]:
         hidden = [u or p for u, p in zip(self.unpublished, self.primary, strict=True)]
@@ -407,7 +524,7 @@ class _Engine:
     def repair(self, hidden: list[bool]) -> None:
         verified: set[int] = set()
         while True:
-            bounds = _Bounds(self.problem, hidden, integral=self.integral)
+            bounds = self.bounds(hidden)
             failing: int | None = None
             for item, is_hidden in enumerate(hidden):
                 if not is_hidden or self.unpublished[item] or item in verified:
@@ -419,7 +536,7 @@ class _Engine:
                     break
             if failing is None:
                 return
-            self.widen(hidden, failing, bounds.width(failing))
+            self.widen(hidden, failing, bounds.width(failing, self.need(failing)))
 
     def widen(self, hidden: list[bool], item: int, width: int) -> None:
         items = self.problem.items
@@ -444,7 +561,7 @@ class _Engine:
                 trial = list(hidden)
                 trial[candidate] = True
                 added = [candidate, *self.close(trial)]
-                new_width = _Bounds(self.problem, trial, integral=self.integral).width(item)
+                new_width = self.bounds(trial).width(item, need)
                 if new_width <= width:
                     continue
                 key = (
@@ -464,7 +581,7 @@ class _Engine:
         for m in near:
             trial[m] = True
         self.close(trial)
-        if near and _Bounds(self.problem, trial, integral=self.integral).width(item) > width:
+        if near and self.bounds(trial).width(item, need) > width:
             hidden[:] = trial
             return
         for m in far + near:
@@ -526,17 +643,47 @@ def _build(
                     f"adds up to {sum(row)} in table {t} and to {row_sums[i]} in table 1"
                 )
     multi = len(tables) > 1
-    problem = _Problem(network=len(tables) <= 2)
+    # As a circulation (one or two tables; see _Problem), the grand total is the
+    # arc from node 1 to node 0.  One table: each row total leads from node 0 to
+    # its row node, each cell from its row node to its column node, each column
+    # total from its column node to node 1.  Two tables: the first runs the other
+    # way (column totals from node 0 to its column nodes, cells from there to the
+    # row nodes), each row total joins its row node to a second row node, and the
+    # second table leads from there through its cells and column totals to node 1.
+    widths = [len(table[0]) if table else 0 for table in tables]
+    row_in = [2 + i for i in range(n_rows)]
+    row_out = [2 + n_rows + i for i in range(n_rows)] if multi else row_in
+    first_column = 2 + len(row_in) + (len(row_out) if multi else 0)
+    column_nodes = [
+        [first_column + sum(widths[:t]) + j for j in range(widths[t])] for t in range(len(tables))
+    ]
+    circulation = len(tables) <= 2
+    nodes = first_column + sum(widths) if circulation else 0
+
+    def arc(tail: int, head: int) -> tuple[int, int] | None:
+        return (tail, head) if circulation else None
+
+    problem = _Problem(network=len(tables) <= 2, nodes=nodes)
     rows = [
-        problem.add(s, displayed=row_totals, is_total=True, label=f"row {i + 1} total")
+        problem.add(
+            s,
+            displayed=row_totals,
+            is_total=True,
+            label=f"row {i + 1} total",
+            arc=arc(row_in[i], row_out[i]) if multi else arc(0, row_in[i]),
+        )
         for i, s in enumerate(row_sums)
     ]
-    grand = problem.add(sum(row_sums), displayed=grand_total, is_total=True, label="grand total")
+    grand = problem.add(
+        sum(row_sums), displayed=grand_total, is_total=True, label="grand total", arc=arc(1, 0)
+    )
     cells: list[list[list[int]]] = []
     columns: list[list[int]] = []
     for t, table in enumerate(tables):
         prefix = f"table {t + 1} " if multi else ""
-        n_columns = len(table[0]) if table else 0
+        n_columns = widths[t]
+        # Table 1 of two runs backwards: column node to row node.
+        backwards = multi and t == 0
         ids = [
             [
                 problem.add(
@@ -544,6 +691,9 @@ def _build(
                     displayed=True,
                     is_total=False,
                     label=f"{prefix}cell (row {i + 1}, column {j + 1})",
+                    arc=arc(column_nodes[t][j], row_in[i])
+                    if backwards
+                    else arc(row_out[i], column_nodes[t][j]),
                 )
                 for j, v in enumerate(row)
             ]
@@ -555,6 +705,7 @@ def _build(
                 displayed=column_totals,
                 is_total=True,
                 label=f"{prefix}column {j + 1} total",
+                arc=arc(0, column_nodes[t][j]) if backwards else arc(column_nodes[t][j], 1),
             )
             for j in range(n_columns)
         ]
@@ -806,10 +957,13 @@ def suppress_counts(
             f"the total ({total}) must equal the sum of the counts ({value}); "
             "add a category for the remainder"
         )
-    problem = _Problem()
-    total_id = problem.add(value, displayed=total is not None, is_total=True, label="total")
+    # As a circulation: the total flows from node 1 to node 0, each count back.
+    problem = _Problem(nodes=2)
+    total_id = problem.add(
+        value, displayed=total is not None, is_total=True, label="total", arc=(1, 0)
+    )
     ids = {
-        key: problem.add(v, displayed=True, is_total=False, label=f"category {key!r}")
+        key: problem.add(v, displayed=True, is_total=False, label=f"category {key!r}", arc=(0, 1))
         for key, v in counts.items()
     }
     problem.relate(total_id, list(ids.values()))

@@ -13,6 +13,10 @@ from ristra.analytics.suppression import (
     SMALL_DENOMINATOR,
     SuppressedTable,
     SuppressionPolicy,
+    _Bounds,
+    _build,
+    _FlowBounds,
+    _Problem,
     check_counts_no_disclosure,
     check_no_disclosure,
     check_tables_no_disclosure,
@@ -278,6 +282,58 @@ def test_it_checker_reports_narrow_intervals_and_small_published_counts() -> Non
     assert "cell (row 1, column 1) shows 1, a count from 1 to 10 that must be hidden" in (
         check_no_disclosure(shown, counts)
     )
+
+
+# --------------------------------------------------------------------------- the engine's bounds
+def assert_flow_bounds_match_linear_programming(
+    problem: _Problem, hidden: list[bool], need: int
+) -> None:
+    assert problem.is_circulation
+    exact = _Bounds(problem, hidden, integral=False)
+    fast = _FlowBounds(problem, hidden)
+    for item, is_hidden in enumerate(hidden):
+        if is_hidden:
+            assert fast.width(item, need) == exact.width(item, need)
+            assert fast.meets(item, need) == exact.meets(item, need)
+
+
+@SETTINGS
+@given(tables(), st.data(), st.sampled_from([1, 4, 10, 1000]), st.booleans())
+def test_it_engine_bounds_by_maximum_flow_equal_linear_programming(
+    counts: list[list[int]], data: st.DataObject, need: int, totals: bool
+) -> None:
+    problem, _ = _build([counts], row_totals=totals, column_totals=True, grand_total=totals)
+    n = len(problem.items)
+    drawn = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    hidden = [h or not item.displayed for h, item in zip(drawn, problem.items, strict=True)]
+    assert_flow_bounds_match_linear_programming(problem, hidden, need)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from([1, 10, 1000]))
+def test_it_engine_bounds_of_linked_tables_by_maximum_flow_equal_linear_programming(
+    data: st.DataObject, need: int
+) -> None:
+    pair = data.draw(linked_pairs())
+    problem, _ = _build(list(pair), row_totals=True, column_totals=True, grand_total=True)
+    hidden = data.draw(
+        st.lists(st.booleans(), min_size=len(problem.items), max_size=len(problem.items))
+    )
+    assert_flow_bounds_match_linear_programming(problem, hidden, need)
+
+
+def test_it_engine_bounds_of_a_breakdown_by_maximum_flow_equal_linear_programming() -> None:
+    problem = _Problem(nodes=2)
+    total = problem.add(26, displayed=True, is_total=True, label="total", arc=(1, 0))
+    members = [
+        problem.add(v, displayed=True, is_total=False, label=str(v), arc=(0, 1))
+        for v in (3, 0, 12, 11)
+    ]
+    problem.relate(total, members)
+    for pattern in range(1 << len(problem.items)):
+        hidden = [bool(pattern >> n & 1) for n in range(len(problem.items))]
+        for need in (1, 3, 10, 30):
+            assert_flow_bounds_match_linear_programming(problem, hidden, need)
 
 
 # --------------------------------------------------------------------------- linked tables
