@@ -66,7 +66,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -106,6 +107,7 @@ __all__ = [
     "km_confidence_band",
     "parity",
     "run",
+    "run_all",
     "trend",
 ]
 
@@ -198,6 +200,32 @@ def run(expr: Table, backend: BaseBackend) -> pl.DataFrame:
     return result
 
 
+def run_all(
+    exprs: Mapping[str, Table], backend: BaseBackend, *, workers: int = 4
+) -> dict[str, pl.DataFrame]:
+    """Execute independent measures (a dashboard's set) and return their frames by name.
+
+    On DuckDB they run concurrently, each on its own cursor of the one connection (the
+    same database, read-only snapshot or not): DuckDB releases the GIL while it executes,
+    so one query runs while the next is compiled and several run side by side. Other
+    backends run them one after the other. Results equal ``run`` on each expression.
+    """
+    if backend.name != "duckdb" or workers < 2 or len(exprs) < 2:
+        return {name: run(expr, backend) for name, expr in exprs.items()}
+    connection: Any = getattr(backend, "con")  # noqa: B009 - the raw DuckDB connection
+
+    def one(expr: Table) -> pl.DataFrame:
+        cursor = connection.cursor()
+        try:
+            return run(expr, ibis.duckdb.from_connection(cursor))
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(exprs))) as pool:
+        futures = {name: pool.submit(one, expr) for name, expr in exprs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -270,6 +298,13 @@ def _academic_year(stages: Table) -> Value:
         stages.academic_year.cast("int64"),
         by_date,
     )
+
+
+def _in_years(year: Value, years: range) -> BooleanValue:
+    """``year in years``; a range of step 1 as a BETWEEN (an IN list is a join on DuckDB)."""
+    if isinstance(years, range) and years.step == 1:
+        return year.between(years.start, years.stop - 1)
+    return year.isin(list(years))
 
 
 def _covers(stages: Table, on: Value) -> BooleanValue:
@@ -726,14 +761,15 @@ def category_groups(categories: Table, keys: Sequence[str]) -> Table:
     if not chosen:
         raise ValueError("category_groups: no keys given")
     rows = categories.filter(categories.category.isin(chosen))
+    # min == max: exactly one distinct non-null value (cheaper than a distinct count).
     per_person = rows.group_by(["person_id", "category"]).agg(
-        n_values=rows.value.nunique(), any_value=rows.value.max()
+        low=rows.value.min(), high=rows.value.max()
     )
-    clean = (per_person.n_values == 1) & per_person.any_value.isin(["yes", "no"])
+    clean = (per_person.low == per_person.high) & per_person.high.isin(["yes", "no"])
     return per_person.select(
         "person_id",
         dimension=per_person.category,
-        group=ibis.ifelse(clean, per_person.any_value, UNKNOWN),
+        group=ibis.ifelse(clean.fill_null(False), per_person.high, UNKNOWN),
     )
 
 
@@ -816,14 +852,19 @@ def composition(
     flags = [f"on_{i}" for i in range(len(days))]
     per_person = spells.group_by(["person_id", *cols]).agg(
         **{
-            flag: _indicator(_covers(spells, ibis.literal(day, type="date"))).max()
+            flag: _covers(spells, ibis.literal(day, type="date")).any()
             for flag, day in zip(flags, days, strict=True)
         }
     )
     people = _with_group(per_person, groups, dimension)
-    counts = people.group_by([*cols, "group"]).agg(**{f: people[f].sum() for f in flags})
-    anyone = counts.filter(sum((counts[f] for f in flags[1:]), counts[flags[0]]) > 0)
-    grid = _grid(_present(anyone, cols), [_group_domain(groups, dimension)])
+    counts = people.group_by([*cols, "group"]).agg(
+        **{f: people.count(where=people[f]) for f in flags}
+    )
+    present = None
+    if cols:  # the by combinations with someone on some date
+        anyone = counts.filter(sum((counts[f] for f in flags[1:]), counts[flags[0]]) > 0)
+        present = _present(anyone, cols)
+    grid = _grid(present, [_group_domain(groups, dimension)])
     cells = grid.left_join(
         counts, [*_null_safe_equal(grid, counts, cols), grid["group"] == counts["group"]]
     )
@@ -877,7 +918,7 @@ def flows_by(
         outcome=rows.outcome.fill_null("").lower(),
         year=_academic_year(rows),
     )
-    dated = dated.filter(dated.year.isin(year_list))
+    dated = dated.filter(_in_years(dated.year, years))
 
     def happened(kind: str) -> BooleanValue:
         if kind in ("offer_accepted", "offer_declined"):
@@ -886,10 +927,12 @@ def flows_by(
 
     flags = [f"kind_{i}" for i in range(len(chosen))]
     per_person = dated.group_by(["person_id", "year"]).agg(
-        **{f: _indicator(happened(k)).max() for f, k in zip(flags, chosen, strict=True)}
+        **{f: happened(k).any() for f, k in zip(flags, chosen, strict=True)}
     )
     people = _with_group(per_person, groups, dimension)
-    counts = people.group_by(["year", "group"]).agg(**{f: people[f].sum() for f in flags})
+    counts = people.group_by(["year", "group"]).agg(
+        **{f: people.count(where=people[f]) for f in flags}
+    )
     year_table = ibis.memtable({"year": year_list}, schema={"year": "int64"})
     grid = year_table.cross_join(_group_domain(groups, dimension))
     cells = grid.left_join(

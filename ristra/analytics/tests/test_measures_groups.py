@@ -154,7 +154,9 @@ def test_it_agrees_with_trend_on_a_yes_no_category(duck: BaseBackend) -> None:
 
 
 def test_it_breaks_composition_down_with_every_unit_on_every_date(duck: BaseBackend) -> None:
-    stages, groups = tables(HEADCOUNT_STAGES, HEADCOUNT_GROUPS)
+    # 10 holds a PED appointment between the two dates only: PED is not reported.
+    between = stage(10, "faculty_appointment", D(2017, 1, 1), D(2018, 1, 1), unit="PED")
+    stages, groups = tables([*HEADCOUNT_STAGES, between], HEADCOUNT_GROUPS)
     dates = [D(2016, 1, 1), D(2024, 10, 1)]
     result = run(
         composition(
@@ -486,3 +488,21 @@ def test_the_group_measures_give_identical_results_on_duckdb_and_postgresql(
     km = run(builds["kaplan_meier_by"](*tables_on["duckdb"]), duck_backend)
     assert km["events"].sum() > 0 and km["censored"].sum() > 0
     assert run(builds["funnel_by"](*tables_on["duckdb"]), duck_backend)["matriculated"].sum() > 0
+
+
+def test_run_all_gives_the_results_of_run_on_one_connection(duck: BaseBackend) -> None:
+    stages, groups = tables(FUNNEL_ROWS + list(HEADCOUNT_STAGES), FUNNEL_GROUPS)
+    exprs = {
+        "funnel": funnel_by(stages, groups, cycle=2025, dimension="ipeds"),
+        "composition": composition(
+            stages, groups, kinds=FACULTY, dates=[D(2016, 1, 1)], dimension="ipeds"
+        ),
+        "intersection": intersection_by(
+            stages, groups, kinds=FACULTY, as_of=D(2024, 10, 1), dimensions=["ipeds"]
+        ),
+    }
+    together = measures.run_all(exprs, duck)
+    assert list(together) == list(exprs)
+    for name, expr in exprs.items():
+        assert_frame_equal(together[name], run(expr, duck))
+    assert measures.run_all(exprs, duck, workers=1).keys() == exprs.keys()
