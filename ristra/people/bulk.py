@@ -8,10 +8,15 @@ allocated up front so the caller can link rows without reading them back.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+import polars as pl
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -37,25 +42,93 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
+    rows: Iterable[Sequence[Any]] | pl.DataFrame,
     *,
     chunk: int = 20_000,
 ) -> int:
-    """Write ``rows`` (tuples in ``columns`` order) into the model's table.
+    """Write ``rows`` (tuples in ``columns`` order, or a frame of those columns) into the
+    model's table.
 
-    PostgreSQL gets one COPY; SQLite gets ``executemany`` in chunks.
+    PostgreSQL gets one COPY; SQLite gets ``executemany`` in chunks. A frame's rows go
+    straight from polars to the driver, without a Python loop over them.
     """
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    return _insert(connection, model, columns, rows, chunk=chunk)
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """``value`` as an SQLite literal (escaped for Django's %s placeholders), if simple."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+    return None
+
+
+def _constants(frame: pl.DataFrame) -> dict[str, str]:
+    """Columns holding one value in every row, as SQL literals (at least one column left)."""
+    out: dict[str, str] = {}
+    if frame.height < 2:
+        return out
+    for name in frame.columns[1:]:
+        column = frame.get_column(name)
+        nulls = column.null_count()
+        if nulls == frame.height:
+            out[name] = "NULL"
+            continue
+        simple = column.dtype in (pl.String, pl.Boolean) or column.dtype.is_integer()
+        first = column.item(0)
+        if simple and not nulls and first == column.item(-1) and column.n_unique() == 1:
+            literal = _sqlite_literal(first)
+            if literal is not None:
+                out[name] = literal
+    return out
+
+
+def _insert(
+    conn: BaseDatabaseWrapper,
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]] | pl.DataFrame,
+    *,
+    chunk: int = 20_000,
+) -> int:
+    table = conn.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(conn.ops.quote_name(c) for c in columns)
+    if isinstance(rows, pl.DataFrame):
+        if not rows.height:
+            return 0
+        if rows.width != len(columns):
+            raise ValueError(f"{rows.width} frame columns for {len(columns)} table columns")
     total = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
             # COPY streams rows in one command: several times faster than INSERTs.
+            source = rows.iter_rows() if isinstance(rows, pl.DataFrame) else rows
             with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
+                for row in source:
                     copy.write_row(row)
                     total += 1
             return total
+        if isinstance(rows, pl.DataFrame):
+            # Values shared by every row (the batch, the source, empty fields) are written
+            # into the statement once instead of being converted and bound for each row.
+            constants = _constants(rows)
+            names = dict(zip(rows.columns, columns, strict=True))
+            varying = [c for c in rows.columns if c not in constants]
+            targets = [names[c] for c in varying] + [names[c] for c in constants]
+            values = ["%s"] * len(varying) + list(constants.values())
+            sql = (
+                f"INSERT INTO {table} ({', '.join(conn.ops.quote_name(c) for c in targets)})"  # noqa: S608
+                f" VALUES ({', '.join(values)})"
+            )
+            part = rows.select(varying)
+            for start in range(0, part.height, chunk):
+                cursor.executemany(sql, part.slice(start, chunk).rows())
+            return rows.height
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608
         buffer: list[Sequence[Any]] = []
@@ -69,6 +142,75 @@ def insert_rows(
             cursor.executemany(sql, buffer)
             total += len(buffer)
     return total
+
+
+class BackgroundInserts:
+    """Inserts written by a second thread while the caller goes on planning (SQLite).
+
+    SQLite does its part of an insert without holding Python's GIL, so on a machine with
+    two cores the writing of one chunk overlaps the planning of the next. The inserts run
+    in the caller's transaction, on its connection (SQLite connections are serialised, so
+    the caller may read other tables meanwhile), in the order they were added. Before the
+    caller reads a table it calls ``wait(model)``, so what it reads includes every insert
+    added before; ``wait()`` without a model waits for all of them, and must come before
+    the transaction ends. On PostgreSQL each insert is written at once.
+    """
+
+    def __init__(self) -> None:
+        self.conn: BaseDatabaseWrapper = connections[DEFAULT_DB_ALIAS]
+        self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.last: dict[type[models.Model], threading.Event] = {}
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.failed = False
+
+    def add(self, model: type[models.Model], columns: Sequence[str], rows: pl.DataFrame) -> None:
+        if self.conn.vendor != "sqlite":
+            _insert(self.conn, model, columns, rows)
+            return
+        if not rows.height:
+            return
+        if self.thread is None:
+            self.conn.inc_thread_sharing()
+            self.thread = threading.Thread(target=self._write, daemon=True)
+            self.thread.start()
+        done = threading.Event()
+        self.last[model] = done
+        self.jobs.put(_Job(model, columns, rows, done))
+
+    def _write(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            try:
+                if not self.failed:  # after a failure the transaction is rolled back
+                    _insert(self.conn, job.model, job.columns, job.rows)
+            except BaseException as exc:  # handed to the caller by wait()
+                self.error, self.failed = exc, True
+            finally:
+                job.done.set()
+
+    def wait(self, model: type[models.Model] | None = None) -> None:
+        """Block until the inserts added so far (into ``model``'s table) are written."""
+        if model is not None:
+            done = self.last.get(model)
+            if done is not None:
+                done.wait()
+        elif self.thread is not None:
+            self.jobs.put(None)
+            self.thread.join()
+            self.thread = None
+            self.last = {}
+            self.conn.dec_thread_sharing()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+@dataclass
+class _Job:
+    model: type[models.Model]
+    columns: Sequence[str]
+    rows: pl.DataFrame
+    done: threading.Event
 
 
 def chunked(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:

@@ -8,6 +8,7 @@ which is what keeps a 100,000-row import in seconds. ``services.py`` drives it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -119,7 +120,8 @@ def _canonical_json(value: Any) -> str:
 
 def _with_json_codes(frame: pl.DataFrame) -> pl.DataFrame:
     """Add ``_codes``: the codes list as ``json.dumps`` would write it, built column-wise."""
-    joined = pl.col("codes").list.join("\x1e")
+    # Joined with a character that never needs escaping (a control character would).
+    joined = pl.col("codes").list.join(",")
     frame = frame.with_columns(
         pl.concat_str([pl.lit('["'), pl.col("codes").list.join('", "'), pl.lit('"]')]).alias(
             "_codes"
@@ -173,6 +175,8 @@ class Pipeline:
     def __init__(self, batch: ImportBatch, *, apply: bool) -> None:
         self.batch = batch
         self.apply = apply
+        # Inserts of one chunk are written while the next chunk is read and validated.
+        self.inserts = bulk.BackgroundInserts()
         self.kind: ImportKind = get_kind(batch.kind)
         self.profile = profile_for(batch)
         self.validator = Validator(self.kind, self.profile)
@@ -244,6 +248,7 @@ class Pipeline:
         return (None, code)
 
     def _create_units(self) -> None:
+        self.inserts.wait()  # get_or_create may roll back to a savepoint
         for code, (name, kind) in self.new_units.items():
             unit, made = OrgUnit.objects.get_or_create(
                 code=code, defaults={"name": name, "kind": kind}
@@ -481,6 +486,11 @@ class Pipeline:
 
     # -- planning and applying one chunk -----------------------------------------------
     def process(self, raw: pl.DataFrame, result: ValidationResult) -> ChunkOutcome:
+        """Plan one chunk; when applying, write it.
+
+        Inserts go to ``self.inserts`` and are written in the background: before reading a
+        table, wait for the inserts into it that earlier chunks (or steps) added.
+        """
         counts = Counts(total=raw.height)
         problems: list[dict[str, Any]] = [
             {k: r[k] for k in ("row", "column", "value", "rule", "message")}
@@ -494,6 +504,7 @@ class Pipeline:
         id_fields = [f for f in self.id_systems if f in clean.columns]
 
         # 1. Who exists already: owners of every identifier in the chunk.
+        self.inserts.wait(Identifier)
         owners: dict[tuple[str, str], int] = {}
         for fname in id_fields:
             system = self.id_systems[fname]
@@ -574,6 +585,7 @@ class Pipeline:
             .to_list()
         )
         if self.apply:
+            self.inserts.wait(Person)
             new_ids = bulk.allocate_ids(Person, len(new_keys))
         else:
             start = len(self.planned_people)
@@ -646,7 +658,7 @@ class Pipeline:
                 for f in PERSON_FIELDS
                 if f != "birth_date"
             ]
-            bulk.insert_rows(
+            self.inserts.add(
                 Person,
                 [
                     "id",
@@ -663,7 +675,7 @@ class Pipeline:
                     pl.lit(stamp).alias("c"),
                     pl.lit(stamp).alias("u"),
                     pl.lit(batch_id).alias("b"),
-                ).iter_rows(),
+                ),
             )
             for pid, diff in person_updates:
                 Person.objects.filter(pk=pid).update(**diff, updated_at=now)
@@ -681,23 +693,22 @@ class Pipeline:
             )
             if part.height:
                 id_frames.append(part)
-        id_rows: list[tuple[int, int, str, str]] = []
         if id_frames:
             new_ids_frame = pl.concat(id_frames)
             changed.update(new_ids_frame.filter(~pl.col("_new")).get_column(ROW).to_list())
-            id_rows = list(new_ids_frame.select(ROW, PID, "system", "value").iter_rows())
-        if self.apply:
-            bulk.insert_rows(
-                Identifier,
-                ["person_id", "system", "value", "batch_id"],
-                ((pid, system, value, batch_id) for _n, pid, system, value in id_rows),
-            )
+            if self.apply:
+                self.inserts.add(
+                    Identifier,
+                    ["person_id", "system", "value", "batch_id"],
+                    new_ids_frame.select(PID, "system", "value", pl.lit(batch_id).alias("b")),
+                )
 
         # 6. Stages: new ones inserted, changed ones updated.
         stages = self._stages(clean)
         if stages.height:
             stages = stages.unique([PID, "key"], keep="last", maintain_order=True)
             known = stages.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()
+            self.inserts.wait(Stage)
             existing = bulk.fetch_in(
                 Stage, ["id", "person_id", "key", *STAGE_FIELDS], "person_id", known
             )
@@ -747,13 +758,10 @@ class Pipeline:
                     if self.apply:
                         Stage.objects.filter(pk=row["id"]).update(**diff)
             if self.apply and inserts.height:
-                bulk.insert_rows(
+                self.inserts.add(
                     Stage,
                     ["person_id", "kind", "key", *STAGE_FIELDS, "batch_id"],
-                    (
-                        (*values, batch_id)
-                        for values in inserts.select(PID, "kind", "key", *STAGE_FIELDS).iter_rows()
-                    ),
+                    inserts.select(PID, "kind", "key", *STAGE_FIELDS, pl.lit(batch_id).alias("b")),
                 )
 
         # 7. Self-identification answers: a new answer is added, the same one is kept.
@@ -803,14 +811,12 @@ class Pipeline:
         counts.rejected = tally.get(RowFate.REJECTED.value, 0)
         if self.apply:
             raw_json = raw.select(pl.struct(pl.exclude(ROW)).struct.json_encode().alias("raw"))
-            bulk.insert_rows(
+            self.inserts.add(
                 ImportRow,
                 ["batch_id", "row_number", "raw", "fate", "reason", "person_id", "before"],
-                pl.concat([ledger, raw_json], how="horizontal")
-                .select(
+                pl.concat([ledger, raw_json], how="horizontal").select(
                     pl.lit(batch_id).alias("batch"), ROW, "raw", "fate", "reason", PID, "before"
-                )
-                .iter_rows(),
+                ),
             )
         return ChunkOutcome(counts=counts, problems=problems)
 
@@ -869,6 +875,7 @@ class Pipeline:
         )
         # People already in the database (including those an earlier chunk added).
         known = answers.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()
+        self.inserts.wait(SelfIdentification)
         stored = bulk.fetch_in(
             SelfIdentification,
             ["id", "person_id", "dimension", "codes", "raw_value", "declined", "reported_on"],
@@ -916,7 +923,7 @@ class Pipeline:
             changed.update(joined.filter(~pl.col("_new")).get_column(ROW).to_list())
         if self.apply and inserts.height:
             batch_id = self.batch.pk
-            bulk.insert_rows(
+            self.inserts.add(
                 SelfIdentification,
                 [
                     "person_id",
@@ -928,22 +935,32 @@ class Pipeline:
                     "reported_on",
                     "batch_id",
                 ],
-                (
-                    (pid, dim, raw_value, codes, declined, self.source, when_, batch_id)
-                    for pid, dim, raw_value, codes, declined, when_ in inserts.select(
-                        PID, "dimension", "raw_value", "_codes", "declined", "reported_on"
-                    ).iter_rows()
+                inserts.select(
+                    PID,
+                    "dimension",
+                    "raw_value",
+                    "_codes",
+                    "declined",
+                    pl.lit(self.source).alias("source"),
+                    "reported_on",
+                    pl.lit(batch_id).alias("b"),
                 ),
             )
 
     def run(self, on_chunk: Any = None) -> tuple[Counts, list[dict[str, Any]]]:
         total = Counts()
         problems: list[dict[str, Any]] = []
-        for raw, result in self.chunks():
-            outcome = self.process(raw, result)
-            for name in ("total", "inserted", "updated", "unchanged", "rejected"):
-                setattr(total, name, getattr(total, name) + getattr(outcome.counts, name))
-            problems.extend(outcome.problems)
-            if on_chunk:
-                on_chunk(total.total)
+        try:
+            for raw, result in self.chunks():
+                outcome = self.process(raw, result)
+                for name in ("total", "inserted", "updated", "unchanged", "rejected"):
+                    setattr(total, name, getattr(total, name) + getattr(outcome.counts, name))
+                problems.extend(outcome.problems)
+                if on_chunk:
+                    on_chunk(total.total)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.inserts.wait()  # the transaction is rolled back: let the writer stop
+            raise
+        self.inserts.wait()
         return total, problems
