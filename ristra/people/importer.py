@@ -533,42 +533,65 @@ class Pipeline:
 
         # 2. Identifiers that belong to someone else reject the row.
         conflict_rows: set[int] = set()
+
+        def conflict(number: int, fname: str, value: str) -> None:
+            key_name = key_fields[0] if key_fields else fname
+            message = _(
+                "Row %(row)s: %(system)s '%(value)s' is already recorded for a "
+                "different person than the one this row's %(key)s identifies."
+            ) % {
+                "row": number,
+                "system": self.id_systems[fname],
+                "value": value,
+                "key": key_name,
+            }
+            problems.append(
+                {
+                    "row": number,
+                    "column": self.sources.get(fname, fname),
+                    "value": value,
+                    "rule": "identifier_conflict",
+                    "message": message,
+                }
+            )
+            reasons.setdefault(number, []).append(message)
+            conflict_rows.add(number)
+
         if owners:
             for fname in id_fields:
                 found = clean.select(ROW, PID, fname, owner_expr(fname).alias("_owner")).filter(
                     pl.col("_owner").is_not_null() & pl.col("_owner").ne_missing(pl.col(PID))
                 )
                 for number, _pid, value, _owner in found.iter_rows():
-                    key_name = key_fields[0] if key_fields else fname
-                    message = _(
-                        "Row %(row)s: %(system)s '%(value)s' is already recorded for a "
-                        "different person than the one this row's %(key)s identifies."
-                    ) % {
-                        "row": number,
-                        "system": self.id_systems[fname],
-                        "value": value,
-                        "key": key_name,
-                    }
-                    problems.append(
-                        {
-                            "row": number,
-                            "column": self.sources.get(fname, fname),
-                            "value": value,
-                            "rule": "identifier_conflict",
-                            "message": message,
-                        }
-                    )
-                    reasons.setdefault(number, []).append(message)
-                    conflict_rows.add(number)
+                    conflict(number, fname, value)
         if conflict_rows:
             clean = clean.filter(~pl.col(ROW).is_in(list(conflict_rows)))
-
-        # 3. New people get ids (placeholders when only checking). Rows with the same key
-        #    (several cycles or appointments of one person) share one new person.
         key_text = pl.coalesce(
             [pl.lit(self.id_systems[f] + "\x1f") + pl.col(f).cast(pl.String) for f in key_fields]
         )
         clean = clean.with_columns(key_text.alias("_key"))
+        # A value two people in this chunk give belongs to the first of them, as it would
+        # if their rows were in different chunks: the other person's rows are rejected.
+        person = pl.coalesce(pl.lit("#") + pl.col(PID).cast(pl.String), pl.col("_key"))
+        for fname in id_fields:
+            if fname in key_fields:
+                continue
+            stated = clean.filter(pl.col(fname).is_not_null()).select(
+                ROW, fname, person.alias("_person")
+            )
+            firsts = stated.group_by(fname, maintain_order=True).agg(
+                pl.col("_person").first().alias("_first")
+            )
+            found = stated.join(firsts, on=fname).filter(
+                pl.col("_person").ne_missing(pl.col("_first"))
+            )
+            for number, value, _person, _first in found.iter_rows():
+                conflict(number, fname, value)
+            if found.height:
+                clean = clean.filter(~pl.col(ROW).is_in(found.get_column(ROW).implode()))
+
+        # 3. New people get ids (placeholders when only checking). Rows with the same key
+        #    (several cycles or appointments of one person) share one new person.
         planned = dict(self.planned_people)
         clean = clean.with_columns(
             pl.coalesce(

@@ -317,8 +317,12 @@ def batch_rollback(*, batch: ImportBatch, user: Any) -> ImportBatch:
             % {"ids": ", ".join(f"#{n}" for n in later)}
         )
     with transaction.atomic():
+        # Latest row first: when rows in different chunks changed the same value in turn,
+        # the earliest row's "before" is what was there before the batch, so it is put
+        # back last.
         for before in (
             ImportRow.objects.filter(batch=batch, before__isnull=False)
+            .order_by("-row_number")
             .values_list("person_id", "before")
             .iterator(chunk_size=2000)
         ):

@@ -1,0 +1,163 @@
+"""Imports read and write in chunks, the inserts in the background: the result never
+depends on where the chunks fall, and a failed insert leaves nothing behind."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import polars as pl
+import pytest
+from django.db import IntegrityError
+
+from ristra.people import bulk, importer, services
+from ristra.people.models import (
+    BatchStatus,
+    Identifier,
+    ImportBatch,
+    ImportProblem,
+    ImportRow,
+    Person,
+    SelfIdentification,
+    Stage,
+)
+
+HEADER = "EMPLID,Last Name,First Name,Email,Department,Academic Rank,Hire Date,Term Date,Sex,Race\n"
+ROWS = [
+    "E001,Begay,Lorraine,lbegay@example.edu,Pediatrics,Instructor,2015-07-01,2018-06-30,Female,"
+    "American Indian or Alaska Native",
+    "E002,Martínez,Joaquín,jm@example.edu,Internal Medicine,Professor,2008-09-15,,Male,White",
+    "E003,Nguyen,Thu,tnguyen@example.edu,Pediatrics,Associate Professor,2012-01-03,,Female,Asian",
+    # The same people again, later in the file: a second appointment, a changed answer.
+    "E001,Begay,Lorraine,lbegay@example.edu,Surgery,Assistant Professor,2019-07-01,,Female,"
+    "American Indian or Alaska Native",
+    "E002,Martínez,Joaquín,jm@example.edu,Internal Medicine,Professor,2008-09-15,,Decline to "
+    "state,White",
+    # Someone else's e-mail address: rejected, whichever chunk wrote it.
+    "E004,Okafor,Kwame,tnguyen@example.edu,Surgery,Professor,2001-03-01,,Male,Black or African "
+    "American",
+    "E005,Chen,Wei,wchen@example.edu,Radiology,Instructor,2021-08-01,,Male,Asian",
+]
+CHANGED = [
+    "E003,Nguyen,Thu,tnguyen@example.edu,Pediatrics,Professor,2012-01-03,,Female,Asian",
+    "E006,Haddad,Fatima,fh@example.edu,Surgery,Instructor,2022-01-01,,Female,White",
+    "E005,Chen,Wei,wchen@example.edu,Radiology,Assistant Professor,2021-08-01,,Male,Asian",
+]
+
+
+def commit(user: Any, lines: list[str]) -> ImportBatch:
+    batch = services.batch_upload(
+        user=user,
+        kind="faculty",
+        filename="hr.csv",
+        stream=io.BytesIO((HEADER + "\n".join(lines) + "\n").encode()),
+        source_label="HR",
+    )
+    return services.batch_commit(batch=batch, user=user, checked=False)
+
+
+def record() -> dict[str, Any]:
+    """The person record and the ledger, without database ids."""
+    key = {p.pk: p.identifiers.get(system="employee_id").value for p in Person.objects.all()}
+    return {
+        "people": sorted((key[p.pk], p.given_name, p.family_name) for p in Person.objects.all()),
+        "identifiers": sorted(
+            (key[i.person_id], i.system, i.value) for i in Identifier.objects.all()
+        ),
+        "stages": sorted(
+            (key[s.person_id], s.key, s.rank, str(s.end_date)) for s in Stage.objects.all()
+        ),
+        "answers": sorted(
+            (key[a.person_id], a.dimension, a.raw_value, str(a.codes))
+            for a in SelfIdentification.objects.all()
+        ),
+        "ledger": sorted(
+            (r.batch.filename, r.row_number, r.fate, r.reason, key.get(r.person_id or 0))
+            for r in ImportRow.objects.select_related("batch")
+        ),
+        "problems": sorted(ImportProblem.objects.values_list("row_number", "rule")),
+    }
+
+
+def import_both(user: Any) -> dict[str, Any]:
+    first = commit(user, ROWS)
+    second = commit(user, CHANGED)
+    assert first.status == second.status == BatchStatus.COMMITTED
+    return record()
+
+
+@pytest.mark.django_db
+def test_it_gives_the_same_record_whatever_the_chunk_size(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = import_both(cast["analyst"])
+    assert [p[0] for p in whole["people"]] == ["E001", "E002", "E003", "E005", "E006"]
+    assert len([s for s in whole["stages"] if s[0] == "E001"]) == 3  # 2 spells, 1 separation
+    for model in (ImportRow, ImportProblem, SelfIdentification, Stage, Identifier, Person):
+        model.objects.all().delete()
+    ImportBatch.objects.all().delete()
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    assert import_both(cast["analyst"]) == whole
+
+
+@pytest.mark.django_db
+def test_a_failed_background_insert_leaves_nothing_behind(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = bulk._insert
+
+    def failing(conn: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> int:
+        if model is Stage:
+            raise IntegrityError("stage refused")
+        return write(conn, model, columns, rows, **kw)
+
+    monkeypatch.setattr(bulk, "_insert", failing)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    with pytest.raises(IntegrityError):
+        commit(cast["analyst"], ROWS)
+    assert not Person.objects.exists()
+    assert not Identifier.objects.exists()
+    assert not ImportRow.objects.exists()
+    assert ImportBatch.objects.get().status == BatchStatus.COMMITTING
+
+
+@pytest.mark.django_db
+def test_values_shared_by_every_row_are_written_into_the_statement_exactly(
+    cast: dict[str, Any],
+) -> None:
+    batch = commit(cast["analyst"], ROWS[:2])
+    odd = "it's 50% %s %%"
+    frame = pl.DataFrame(
+        {
+            "person_id": list(Person.objects.values_list("pk", flat=True)),
+            "system": [odd, odd],
+            "value": ["1", "2"],
+            "batch_id": [batch.pk, batch.pk],
+        }
+    )
+    assert bulk._constants(frame).keys() == {"system", "batch_id"}
+    assert bulk.insert_rows(Identifier, list(frame.columns), frame) == 2
+    stored = Identifier.objects.filter(system=odd).order_by("value")
+    assert list(stored.values_list("value", "batch_id")) == [("1", batch.pk), ("2", batch.pk)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chunk_rows", [2, 50_000])
+def test_a_rollback_restores_what_was_there_when_rows_of_one_person_change_it_twice(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    monkeypatch.setattr(importer, "CHUNK_ROWS", chunk_rows)
+    commit(cast["analyst"], ROWS)
+    before = record()
+    twice = [
+        "E003,Nguyen,Thu,tnguyen@example.edu,Pediatrics,Professor,2012-01-03,,Male,Asian",
+        "E005,Chen,Wei,wchen@example.edu,Radiology,Instructor,2021-08-01,,Male,Asian",
+        "E003,Nguyen,Thuy,tnguyen@example.edu,Surgery,Instructor,2020-01-06,,Decline to state,"
+        "White",
+    ]
+    batch = commit(cast["analyst"], twice)
+    assert batch.status == BatchStatus.COMMITTED
+    services.batch_rollback(batch=batch, user=cast["analyst"])
+    after = record()
+    kept = ("people", "identifiers", "stages", "answers")
+    assert {k: after[k] for k in kept} == {k: before[k] for k in kept}
