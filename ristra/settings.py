@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any, cast
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -207,7 +208,8 @@ CACHES = {
     },
     # Published dashboards and reports, keyed by snapshot file and filters: computed once
     # per snapshot (the refresh task warms the common ones), shared by web and worker.
-    "reports": (
+    "reports": cast(
+        dict[str, Any],
         {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reports"}
         if os.environ.get("PYTEST_VERSION")
         else {
@@ -215,7 +217,7 @@ CACHES = {
             "LOCATION": os.environ.get("RISTRA_REPORT_CACHE_DIR", str(VAR_DIR / "report-cache")),
             "TIMEOUT": 7 * 24 * 3600,
             "OPTIONS": {"MAX_ENTRIES": 2000},
-        }
+        },
     ),
 }
 

@@ -201,7 +201,7 @@ def _category_definitions(
     on = filters.version or filters.as_of
     out: list[tuple[str, str]] = []
     for population in populations:
-        for key in cats.keys():
+        for key in cats.keys():  # noqa: SIM118 - a CategorySet, not a dict
             try:
                 definition = cats.definition_for(key, population, on)
             except Exception:  # noqa: BLE001, S112 - not in effect for this population
@@ -232,7 +232,8 @@ def _applicants(source: d.SnapshotSource, cycle: int) -> pl.DataFrame:
     """One row per applicant of ``cycle`` with the flags and attributes reports break by."""
     stages = source.table("stages")
     rows = stages.filter(
-        stages.kind.isin(["application", "offer", "matriculation"]) & (stages.academic_year == cycle)
+        stages.kind.isin(["application", "offer", "matriculation"])
+        & (stages.academic_year == cycle)
     )
     flags = rows.group_by("person_id").agg(
         applied=(rows.kind == "application").any(),
@@ -243,7 +244,10 @@ def _applicants(source: d.SnapshotSource, cycle: int) -> pl.DataFrame:
     details = source.table("stage_details")
     apps = details.filter((details.kind == "application") & (details.academic_year == cycle))
     apps = apps.group_by("person_id").agg(
-        program=apps.program.max(), round=apps["round"].max(), gpa=apps.gpa.max(), mcat=apps.mcat.max()
+        program=apps.program.max(),
+        round=apps["round"].max(),
+        gpa=apps.gpa.max(),
+        mcat=apps.mcat.max(),
     )
     groups = source.table("groups")
     ipeds = groups.filter(groups.dimension == "ipeds").select("person_id", ipeds="group")
@@ -270,7 +274,14 @@ def _applicants(source: d.SnapshotSource, cycle: int) -> pl.DataFrame:
     table = table.left_join(mcat_q, "person_id").drop("person_id_right")
     frame = source.run(table)
     text_columns = [
-        "program", "round", "ipeds", "sex", "pell", "first_generation", "ses_group", "gpa_q",
+        "program",
+        "round",
+        "ipeds",
+        "sex",
+        "pell",
+        "first_generation",
+        "ses_group",
+        "gpa_q",
         "mcat_q",
     ]
     return frame.with_columns(
@@ -292,12 +303,12 @@ def _outcome_table(
     extra = sorted(set(frame[by].to_list()) - set(order))
     order += extra
     steps = [("applied", _("Applicants")), ("admitted", _("Admits")), ("enrolled", _("Enrollees"))]
-    matrix = [
-        [int(frame.filter(pl.col(by) == g)[s].sum()) for s, _ in steps] for g in order
-    ]
+    matrix = [[int(frame.filter(pl.col(by) == g)[s].sum()) for s, _ in steps] for g in order]
     table = sup.suppress_table(matrix, policy=policy, row_totals=False, column_totals=True)
     totals = table.column_totals or []
-    summary = _("%(applicants)s applicants, %(admits)s admits and %(enrollees)s enrollees by %(by)s.") % {
+    summary = _(
+        "%(applicants)s applicants, %(admits)s admits and %(enrollees)s enrollees by %(by)s."
+    ) % {
         "applicants": sup.format_cell(totals[0] if totals else None),
         "admits": sup.format_cell(totals[1] if totals else None),
         "enrollees": sup.format_cell(totals[2] if totals else None),
@@ -405,14 +416,18 @@ def admissions_transparency(filters: d.Filters, source: d.SnapshotSource) -> Rep
             ),
             (
                 _("Family income"),
-                _("The record holds the AAMC socio-economic group (EO-1 to EO-5), shown in "
-                  "place of a family income band."),
+                _(
+                    "The record holds the AAMC socio-economic group (EO-1 to EO-5), shown in "
+                    "place of a family income band."
+                ),
             ),
         ),
         quality=_snapshot_quality(source),
         notes=(
-            _("Admits and enrollees are subsets of applicants; each table is protected on "
-              "its own."),
+            _(
+                "Admits and enrollees are subsets of applicants; each table is protected on "
+                "its own."
+            ),
         ),
     )
 
@@ -467,10 +482,10 @@ def _rank_section(ctx: d.Context) -> PublishedTable:
         key="by_rank",
         title=_("%(population)s by rank and %(dimension)s") % d._names(ctx),  # noqa: SLF001
         row_header=_("Rank"),
-        summary=lambda table, labels: _(
-            "Representation by rank on %(date)s: %(total)s faculty."
-        )
-        % {"date": f.as_of.isoformat(), "total": sup.format_cell(table.grand_total)},
+        summary=lambda table, labels: (
+            _("Representation by rank on %(date)s: %(total)s faculty.")
+            % {"date": f.as_of.isoformat(), "total": sup.format_cell(table.grand_total)}
+        ),
     )
 
 
@@ -493,15 +508,18 @@ def workforce_flows(filters: d.Filters, source: d.SnapshotSource) -> Report:
     return Report(
         key="workforce-flows",
         title=_("Workforce flows"),
-        subtitle=_("Representation by level, hires against current composition, promotions and "
-                   "separations"),
+        subtitle=_(
+            "Representation by level, hires against current composition, promotions and separations"
+        ),
         sections=tuple(sections),
         parameters=d._parameters(ctx),  # noqa: SLF001
         definitions=d._definitions(ctx),  # noqa: SLF001
         quality=d._quality(ctx, published),  # noqa: SLF001
         notes=(
-            _("Voluntary separations: resignation and retirement. Involuntary: non-renewal and "
-              "dismissal."),
+            _(
+                "Voluntary separations: resignation and retirement. Involuntary: non-renewal and "
+                "dismissal."
+            ),
         ),
     )
 
@@ -519,8 +537,10 @@ def _separation_reasons(ctx: d.Context) -> PublishedTable:
         seps.start_date.month() >= 7, seps.start_date.year(), seps.start_date.year() - 1
     ).cast("int64")
     seps = seps.select("person_id", year=year).filter(lambda t: t.year.isin(list(f.years)))
-    reasons = details.filter(details.kind == "separation").group_by("person_id").agg(
-        reason=details.reason.max()
+    reasons = (
+        details.filter(details.kind == "separation")
+        .group_by("person_id")
+        .agg(reason=details.reason.max())
     )
     joined = seps.left_join(reasons, "person_id").drop("person_id_right")
     groups = ctx.groups
@@ -551,14 +571,14 @@ def _separation_reasons(ctx: d.Context) -> PublishedTable:
         key=f"separations_{ctx.filters.population}",
         title=_("%(population)s separations by reason and %(dimension)s") % d._names(ctx),  # noqa: SLF001
         row_header=_("Separation"),
-        summary=lambda table, labels: _(
-            "%(total)s separations from %(y1)s to %(y2)s."
-        )
-        % {
-            "total": sup.format_cell(table.grand_total),
-            "y1": d._year_label(f.first_year),  # noqa: SLF001
-            "y2": d._year_label(f.last_year),  # noqa: SLF001
-        },
+        summary=lambda table, labels: (
+            _("%(total)s separations from %(y1)s to %(y2)s.")
+            % {
+                "total": sup.format_cell(table.grand_total),
+                "y1": d._year_label(f.first_year),  # noqa: SLF001
+                "y2": d._year_label(f.last_year),  # noqa: SLF001
+            }
+        ),
     )
 
 
@@ -585,8 +605,7 @@ def annual_report(filters: d.Filters, source: d.SnapshotSource) -> Report:
     return Report(
         key="annual-report",
         title=_("Annual report"),
-        subtitle=_("Academic year %(year)s")
-        % {"year": d._year_label(filters.last_year)},  # noqa: SLF001
+        subtitle=_("Academic year %(year)s") % {"year": d._year_label(filters.last_year)},  # noqa: SLF001
         sections=tuple(sections),
         parameters=d._parameters(ctx),  # noqa: SLF001
         definitions=d._definitions(ctx),  # noqa: SLF001

@@ -395,13 +395,19 @@ def unit_names() -> dict[str, str]:
 
 
 def unit_choices(source: SnapshotSource, population: str) -> list[str]:
+    return list(_unit_choices(str(source.path), source.mtime, population))
+
+
+@functools.lru_cache(maxsize=32)
+def _unit_choices(path: str, mtime: float, population: str) -> tuple[str, ...]:
+    source = _sources.get(path) or open_snapshot(Path(path))
     spec = POPULATIONS[population]
     if not spec.spells:
-        return []
+        return ()
     stages = _population_stages(source, spec)
     spells = stages.filter(stages.kind.isin(list(spec.spells)) & stages.unit.notnull())
     frame = source.run(spells.select("unit").distinct().order_by("unit"))
-    return [u for u in frame["unit"].to_list() if u]
+    return tuple(u for u in frame["unit"].to_list() if u)
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -454,10 +460,12 @@ def _school_categories_on(path: Path, mtime: float, on: dt.date) -> pl.DataFrame
     from ristra.reports.services import category_set
 
     with duckdb.connect(str(path), read_only=True) as con:
-        answers = pl.from_arrow(con.sql("SELECT * FROM answers").to_arrow_table())
-        persons = pl.from_arrow(
-            con.sql("SELECT DISTINCT person_id FROM groups ORDER BY person_id").to_arrow_table()
-        )["person_id"]
+        answers = pl.DataFrame(pl.from_arrow(con.sql("SELECT * FROM answers").to_arrow_table()))
+        persons = pl.DataFrame(
+            pl.from_arrow(
+                con.sql("SELECT DISTINCT person_id FROM groups ORDER BY person_id").to_arrow_table()
+            )
+        ).get_column("person_id")
     attributes = attributes_frame(answers, persons)
     return school_categories_frame(attributes, category_set(), on)
 
@@ -560,7 +568,11 @@ def _composition_section(ctx: Context) -> tuple[PublishedTable, dict[str, int | 
     f = ctx.filters
     frame = ctx.source.run(
         m.composition(
-            ctx.stages, ctx.groups, kinds=ctx.spec.spells, dates=[f.as_of], dimension=column_name(f.dimension)
+            ctx.stages,
+            ctx.groups,
+            kinds=ctx.spec.spells,
+            dates=[f.as_of],
+            dimension=column_name(f.dimension),
         )
     )
     counts = {g: 0 for g in ctx.order}
@@ -677,7 +689,11 @@ def _trend_section(ctx: Context) -> PublishedTable:
     dates = [dt.date(y, f.as_of.month, f.as_of.day) for y in _calendar_years(f)]
     frame = ctx.source.run(
         m.composition(
-            ctx.stages, ctx.groups, kinds=ctx.spec.spells, dates=dates, dimension=column_name(f.dimension)
+            ctx.stages,
+            ctx.groups,
+            kinds=ctx.spec.spells,
+            dates=dates,
+            dimension=column_name(f.dimension),
         )
     )
     frame = frame.with_columns(pl.col("as_of").cast(pl.Date))
@@ -775,7 +791,9 @@ def _flow_sections(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     kinds = [flow.kind for flow in ctx.spec.flows]
     frame = ctx.source.run(
-        m.flows_by(ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=column_name(f.dimension))
+        m.flows_by(
+            ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=column_name(f.dimension)
+        )
     )
     sections = []
     years = list(f.years)
@@ -867,9 +885,12 @@ def _funnel_section(ctx: Context) -> list[PublishedTable]:
                 chart_data.append({"x": step_labels[k], "group": label, "value": rate})
         rows.append(row)
     columns = [Column("label", ctx.dimension_label, "label")] + [
-        Column(f"r{k}", _("%(step)s of %(previous)s") % {
-            "step": step_labels[k], "previous": step_labels[k - 1]
-        }, "percent")
+        Column(
+            f"r{k}",
+            _("%(step)s of %(previous)s")
+            % {"step": step_labels[k], "previous": step_labels[k - 1]},
+            "percent",
+        )
         for k in range(1, len(steps))
     ]
     rates = pub.measured_table(
@@ -878,8 +899,11 @@ def _funnel_section(ctx: Context) -> list[PublishedTable]:
         % {"cycle": _year_label(cycle)},
         columns=columns,
         rows=rows,
-        summary=_("Each step as a share of the step before it; hidden where a count is hidden "
-                  "or fewer than %(n)d people took the step before.") % {"n": f.min_cell},
+        summary=_(
+            "Each step as a share of the step before it; hidden where a count is hidden "
+            "or fewer than %(n)d people took the step before."
+        )
+        % {"n": f.min_cell},
         policy=f.policy,
         chart=_line_chart(
             [{"year": d["x"], "group": d["group"], "value": d["value"]} for d in chart_data],
@@ -937,8 +961,9 @@ def _curve_sections(ctx: Context) -> list[PublishedTable]:
         ]
         for years in checkpoints:
             columns.append(Column(f"y{years}", _("At %(n)d years") % {"n": years}, "percent"))
-            columns.append(Column(f"ci{years}", _("95%% interval, %(n)d years") % {"n": years},
-                                  "text"))
+            columns.append(
+                Column(f"ci{years}", _("95%% interval, %(n)d years") % {"n": years}, "text")
+            )
         what = _("still here") if curve.remaining else _("reached the event")
         summary = _(
             "%(title)s by %(dimension)s (Kaplan-Meier estimate; people still employed or "
@@ -953,16 +978,18 @@ def _curve_sections(ctx: Context) -> list[PublishedTable]:
         sections.append(
             pub.measured_table(
                 key=f"curve_{curve.key}",
-                title=_("%(title)s by %(dimension)s") % {
-                    "title": str(curve.title), "dimension": ctx.dimension_label
-                },
+                title=_("%(title)s by %(dimension)s")
+                % {"title": str(curve.title), "dimension": ctx.dimension_label},
                 columns=columns,
                 rows=rows,
                 summary=summary,
                 policy=f.policy,
                 notes=(
-                    _("An estimate is hidden when fewer than %(n)d people were still followed "
-                      "at that time.") % {"n": f.min_cell},
+                    _(
+                        "An estimate is hidden when fewer than %(n)d people were still followed "
+                        "at that time."
+                    )
+                    % {"n": f.min_cell},
                 ),
                 chart=_line_chart(
                     chart_data,
@@ -1046,15 +1073,11 @@ BENCHMARK_DIMENSIONS = {
 }
 
 
-def _parity_section(
-    ctx: Context, published: dict[str, int | None]
-) -> PublishedTable | None:
+def _parity_section(ctx: Context, published: dict[str, int | None]) -> PublishedTable | None:
     from ristra.reports.models import Benchmark
 
     f = ctx.filters
-    bench_dimension = BENCHMARK_DIMENSIONS.get(
-        f.dimension, f.dimension.removeprefix(SCHOOL_PREFIX)
-    )
+    bench_dimension = BENCHMARK_DIMENSIONS.get(f.dimension, f.dimension.removeprefix(SCHOOL_PREFIX))
     benchmark = next(
         (b for b in Benchmark.objects.all() if bench_dimension in (b.dimensions or [])), None
     )
@@ -1103,14 +1126,16 @@ def _parity_section(
         else:
             verdict = _("no clear difference")
         ratio = None if result.too_few else result.ratio
-        rows.append([
-            label,
-            result.share,
-            share.share,
-            ratio,
-            pub.NOT_APPLICABLE if ratio is None else f"{result.low:.2f}–{result.high:.2f}",
-            verdict,
-        ])
+        rows.append(
+            [
+                label,
+                result.share,
+                share.share,
+                ratio,
+                pub.NOT_APPLICABLE if ratio is None else f"{result.low:.2f}–{result.high:.2f}",
+                verdict,
+            ]
+        )
         if ratio is not None:
             chart_data.append({"group": label, "share": ratio})
         notes = [share.describe()]
@@ -1144,7 +1169,8 @@ def _quality(ctx: Context, published: dict[str, int | None]) -> tuple[tuple[str,
     total = published.get("__total__")
     unknown = published.get(UNKNOWN)
     share = (
-        _pct(unknown / total) if total and unknown is not None and total >= ctx.filters.min_cell
+        _pct(unknown / total)
+        if total and unknown is not None and total >= ctx.filters.min_cell
         else "*"
     )
     version = ctx.filters.version or ctx.source.category_date

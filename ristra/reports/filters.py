@@ -59,19 +59,21 @@ class FilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.population = population
         self.source = source
-        self.fields["dimension"].choices = d.dimension_choices(source, population)
+        self._choices("dimension", d.dimension_choices(source, population))
         units = d.unit_choices(source, population) if source is not None else []
         names = d.unit_names()
-        self.fields["unit"].choices = [("", _("All units"))] + [
-            (u, names.get(u, u)) for u in units
-        ]
+        self._choices("unit", [("", _("All units"))] + [(u, names.get(u, u)) for u in units])
         from ristra.reports.models import Category
 
         versions = Category.objects.version_dates()
-        self.fields["version"].choices = [("", _("Current definitions"))] + [
-            (v.isoformat(), _("In effect on %(date)s") % {"date": v.isoformat()})
-            for v in versions
-        ]
+        self._choices(
+            "version",
+            [("", _("Current definitions"))]
+            + [
+                (v.isoformat(), _("In effect on %(date)s") % {"date": v.isoformat()})
+                for v in versions
+            ],
+        )
         if not d.POPULATIONS[population].by_unit:
             del self.fields["unit"]
         defaults = d.default_filters(population, snapshot=source)
@@ -83,8 +85,13 @@ class FilterForm(forms.Form):
             **self.initial,
         }
 
+    def _choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = choices
+
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         first, last = cleaned.get("first_year"), cleaned.get("last_year")
         if first and last and first > last:
             self.add_error("first_year", _("The first year must not be after the last year."))

@@ -77,11 +77,15 @@ class PublishedTable:
                     f"{self.key}: row {number} has {len(row)} cells for {len(self.columns)} columns"
                 )
             for column, cell in zip(self.columns, row, strict=True):
-                if column.kind == "count" and isinstance(cell, int) and not isinstance(cell, bool):
-                    if self.policy.is_sensitive(cell):
-                        raise UnsafeOutput(
-                            f"{self.key}: count {cell} in column {column.key!r} would be published"
-                        )
+                if (
+                    column.kind == "count"
+                    and isinstance(cell, int)
+                    and not isinstance(cell, bool)
+                    and self.policy.is_sensitive(cell)
+                ):
+                    raise UnsafeOutput(
+                        f"{self.key}: count {cell} in column {column.key!r} would be published"
+                    )
 
     def column_index(self, key: str) -> int:
         for i, column in enumerate(self.columns):
@@ -193,9 +197,7 @@ def cross_table(
             row.append(table.grand_total if table.has_grand_total else NOT_APPLICABLE)
         if rates is not None:
             if percent_of == "row" and table.has_grand_total:
-                row += [
-                    _rate(value, table.grand_total, policy) for value in table.column_totals
-                ]
+                row += [_rate(value, table.grand_total, policy) for value in table.column_totals]
             else:
                 row += [NOT_APPLICABLE] * len(column_labels)
         total_rows.add(len(rows))

@@ -76,7 +76,9 @@ def refresh(request: HttpRequest) -> HttpResponse:
     from ristra.reports.tasks import refresh_snapshot_task
 
     refresh_snapshot_task.enqueue(reason=f"asked for by {request.user.get_username()}")
-    messages.success(request, _("The snapshot is being refreshed; dashboards update when it is ready."))
+    messages.success(
+        request, _("The snapshot is being refreshed; dashboards update when it is ready.")
+    )
     return redirect("reports:home")
 
 
@@ -113,7 +115,8 @@ def dashboard(request: HttpRequest, population: str) -> HttpResponse:
         "can_drill": access.can(request.user, access.VIEW_DEMOGRAPHICS),
     }
     template = "reports/dashboard.html"
-    if request.htmx and not request.htmx.boosted:
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.boosted:
         template += "#results"
     return render(request, template, context)
 

@@ -21,7 +21,11 @@ pytestmark = [
 
 
 def test_measures_screens_pass_axe_with_their_charts_drawn(
-    browser: Any, live_server: Any, cast: dict[str, Any], settings: Any, tmp_path: Any
+    browser: Any,  # noqa: F811 - the imported fixture
+    live_server: Any,
+    cast: dict[str, Any],
+    settings: Any,
+    tmp_path: Any,
 ) -> None:
     from ristra.people.demo import build_demo_school
     from ristra.reports import dashboards
@@ -60,7 +64,11 @@ def test_measures_screens_pass_axe_with_their_charts_drawn(
 
 
 def test_a_chart_is_hidden_from_screen_readers_and_described_in_text(
-    browser: Any, live_server: Any, cast: dict[str, Any], settings: Any, tmp_path: Any
+    browser: Any,  # noqa: F811 - the imported fixture
+    live_server: Any,
+    cast: dict[str, Any],
+    settings: Any,
+    tmp_path: Any,
 ) -> None:
     from ristra.people.demo import build_demo_school
     from ristra.reports import dashboards

@@ -26,9 +26,7 @@ MIN_CELL = 11
 
 
 @pytest.fixture(scope="module")
-def school(
-    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
-) -> Iterator[Path]:
+def school(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Path]:
     """A small demo school, its categories and benchmark, and its snapshot file."""
     from ristra.people.demo import build_demo_school, clear_people_data
     from ristra.people.snapshot import snapshot_frames, snapshot_write
@@ -149,9 +147,7 @@ def test_an_unknown_population_or_report_is_404(client_for: Any, snap: Path) -> 
 def _all_reports() -> Iterator[tuple[str, Any]]:
     for population in d.POPULATIONS:
         yield f"dashboard-{population}", d.build_dashboard(_filters(population))
-    yield "dashboard-faculty-urim", d.build_dashboard(
-        _filters("faculty", dimension="school:urim")
-    )
+    yield "dashboard-faculty-urim", d.build_dashboard(_filters("faculty", dimension="school:urim"))
     yield "dashboard-students-sex", d.build_dashboard(_filters("students", dimension="sex"))
     for key, definition in catalog.REPORTS.items():
         yield key, catalog.build(key, _filters(definition.population))
@@ -242,14 +238,16 @@ def test_screens_and_downloads_never_show_a_small_count(client_for: Any, snap: P
             counts = [i for i, c in enumerate(section["columns"]) if c["kind"] == "count"]
             labels = [c["label"] for c in section["columns"]]
             rows = workbook.get_sheet_by_name(name).to_python()
-            header = next(i for i, r in enumerate(rows) if [str(v) for v in r[: len(labels)]] == labels)
+            header = next(
+                i for i, r in enumerate(rows) if [str(v) for v in r[: len(labels)]] == labels
+            )
             body = rows[header + 1 : header + 1 + len(section["rows"])]
             assert len(body) == len(section["rows"]), (url, name)
             for row in body:
                 for i in counts:
-                    value = row[i]
-                    if isinstance(value, int | float) and not isinstance(value, bool):
-                        assert value == 0 or value >= MIN_CELL, (url, name, row)
+                    cell = row[i]
+                    if isinstance(cell, int | float) and not isinstance(cell, bool):
+                        assert cell == 0 or cell >= MIN_CELL, (url, name, row)
 
 
 @pytest.mark.django_db

@@ -123,4 +123,6 @@ class Command(BaseCommand):
         out: Path = options["out"]
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(content)
-        self.stdout.write(self.style.SUCCESS(f"Wrote {report.title} to {out} ({len(content):,} bytes)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Wrote {report.title} to {out} ({len(content):,} bytes)")
+        )
