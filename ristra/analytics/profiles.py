@@ -576,7 +576,7 @@ def load_profile(text: str) -> Profile:
     if encoding:
         try:
             codecs.lookup(encoding)
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL character in the name
             errors.append(
                 f"The encoding '{encoding}' is not known; use for example utf-8 or cp1252."
             )

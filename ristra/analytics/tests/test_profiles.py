@@ -332,3 +332,8 @@ def test_profile_values_override_the_builtin_crosswalk() -> None:
 def test_normalise_ignores_case_accents_punctuation_and_spacing() -> None:
     assert normalise("  Hispanic/Latino(a) ") == "hispanic latino a"
     assert normalise("Émployée_ID") == "employee id"
+
+
+def test_an_encoding_name_with_a_nul_character_is_a_profile_error() -> None:
+    with pytest.raises(ProfileError, match="encoding"):
+        load_profile(yaml.safe_dump({"kind": "faculty", "encoding": "\x00", "columns": {}}))
