@@ -15,6 +15,8 @@ from ristra.people.demo import (
     database_has_people_data,
     summary_text,
 )
+from ristra.reports.demo import seed_definitions
+from ristra.reports.services import snapshot_refresh
 
 
 class Command(BaseCommand):
@@ -83,4 +85,11 @@ class Command(BaseCommand):
             )
         except DemoRefused as exc:  # another process loaded data meanwhile
             raise CommandError(str(exc)) from exc
+        seeded = seed_definitions()
+        self.stdout.write(
+            f"Demo definitions: {seeded.categories_created} category versions added"
+            + (", the sample benchmark loaded." if seeded.benchmark_created else ".")
+        )
+        self.stdout.write("Refreshing the analytics snapshot...")
+        snapshot_refresh(reason="demo school loaded")
         self.stdout.write(self.style.SUCCESS(summary_text(summary)))
