@@ -424,20 +424,15 @@ class _FlowBounds:
             flow += push
         return flow
 
-    def _room(self, item: int, limit: int) -> tuple[int, int]:
-        """How far a hidden item can go down and up from its value, each up to ``limit``."""
+    def width(self, item: int, limit: int) -> int:
+        """``max - min`` of a hidden number, or ``limit`` if that is smaller."""
         arc = self.problem.arcs[item]
         assert arc is not None
         tail, head = arc
         value = self.problem.items[item].value
         up = self._flow(head, tail, item, min(limit, self.cap - value))
-        down = self._flow(tail, head, item, min(limit, value))
-        return down, up
-
-    def width(self, item: int, limit: int) -> int:
-        """``max - min`` of a hidden number, or ``limit`` if that is smaller."""
-        down, up = self._room(item, limit)
-        return min(down + up, limit)
+        down = self._flow(tail, head, item, min(limit - up, value))
+        return up + down
 
     def meets(self, item: int, need: int) -> bool:
         return self.width(item, need) >= need
