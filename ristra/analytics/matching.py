@@ -30,8 +30,8 @@ Policies (all honour pins: pinned pairs are assigned first and take capacity)
   min-cost flow (OR-Tools ``SimpleMinCostFlow.solve_max_flow_with_min_cost``) in which a
   pair not on the mentee's list is a missing arc.
 * ``rank``: as many matched as possible, then the least total of a convex rank cost
-  (``rank_weight`` score units times ``(rank - 1) ** 2``) minus score: the fewest people
-  far down their list.
+  (``rank_weight`` score units times ``(rank - 1) ** 2``, ranks beyond ``RANK_CAP`` counted
+  as ``RANK_CAP``) minus score: the fewest people far down their list.
 * ``hybrid``: deferred acceptance, then a maximum-cardinality flow that places whoever it
   left unmatched, keeping every stably matched mentee matched and moving as few of them
   as possible (``MatchResult.moved``).
@@ -69,6 +69,7 @@ TEMPLATES: Final[Mapping[Kind, str]] = {
     "overlap": "shared {label}: {value}",
 }
 PRIVATE_DETAIL: Final = "matches a stated preference"
+RANK_CAP: Final = 100  # the rank policy counts a rank beyond this as this
 _CHUNK: Final = 16  # list entries a proposing mentee takes from numpy at a time
 
 IntArray = NDArray[np.int64]
@@ -363,10 +364,15 @@ def _incidence(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> li
     return [[vocabulary.setdefault(v, len(vocabulary)) for v in sorted(s)] for s in sets]
 
 
-def _criterion_matrix(
-    criterion: Criterion, mentees: Sequence[Mentee], mentors: Sequence[Mentor]
-) -> tuple[NDArray[np.int32], BoolArray]:
-    """Points and "met" for one criterion over every pair, as :func:`explain` scores it."""
+def _add_criterion(
+    criterion: Criterion,
+    mentees: Sequence[Mentee],
+    mentors: Sequence[Mentor],
+    points: NDArray[np.int32],
+    acceptable: BoolArray,
+) -> None:
+    """Add one criterion's points for every pair (as :func:`explain` scores it) and, for a
+    must, clear ``acceptable`` where it is not met."""
     weight = WEIGHTS[criterion.weight] * SCALE
     ours = [p.attributes.get(criterion.key) for p in mentees]
     theirs = [p.attributes.get(criterion.other_key) for p in mentors]
@@ -374,21 +380,35 @@ def _criterion_matrix(
     if criterion.kind == "same":
         a = _codes([_single(v, criterion) for v in ours], vocabulary)
         b = _codes([_single(v, criterion) for v in theirs], vocabulary)
-        met = (a[:, None] == b[None, :]) & (a >= 0)[:, None]
-        return np.where(met, np.int32(weight), np.int32(0)), met
+        met = a[:, None] == np.where(b < 0, -2, b)[None, :]  # missing never matches
+        points += met.astype(np.int32) * np.int32(weight)
+        if criterion.weight == "must":
+            acceptable &= met
+        return
     rows = _incidence([_as_set(v) for v in ours], vocabulary)
     cols = _incidence([_as_set(v) for v in theirs], vocabulary)
-    size = len(vocabulary)
-    a_inc = np.zeros((len(rows), size), np.float32)
-    b_inc = np.zeros((len(cols), size), np.float32)
+    a_inc = np.zeros((len(rows), len(vocabulary)), np.float32)
+    b_inc = np.zeros((len(cols), len(vocabulary)), np.float32)
     for i, codes in enumerate(rows):
         a_inc[i, codes] = 1
     for j, codes in enumerate(cols):
         b_inc[j, codes] = 1
-    shared = np.rint(a_inc @ b_inc.T).astype(np.int32)
-    wanted = np.array([len(r) for r in rows], np.int32)[:, None]
-    pts = (2 * weight * shared + wanted) // (2 * np.maximum(wanted, 1))
-    return pts.astype(np.int32), shared > 0
+    shared = a_inc @ b_inc.T  # exact small integers
+    if criterion.weight == "must":
+        acceptable &= shared > 0
+    wanted = np.array([max(len(r), 1) for r in rows], np.float32)[:, None]
+    if 2 * weight * float(wanted.max(initial=1)) < 2**22:
+        # floor((2 w shared + s) / 2s) in float32: numerator and denominator are exact, and a
+        # non-integer quotient is at least 1/2s from the next integer, far above the error
+        shared *= 2 * weight
+        shared += wanted
+        shared /= 2 * wanted
+        np.floor(shared, out=shared)
+        points += shared.astype(np.int32)
+    else:  # pragma: no cover - sets of hundreds of items
+        count = shared.astype(np.int64)
+        size = wanted.astype(np.int64)
+        points += ((2 * weight * count + size) // (2 * size)).astype(np.int32)
 
 
 def build(
@@ -407,10 +427,7 @@ def build(
     points = np.zeros((n, m), np.int32)
     acceptable = np.ones((n, m), bool)
     for criterion in criteria:
-        pts, met = _criterion_matrix(criterion, mentees, mentors)
-        points += pts
-        if criterion.weight == "must":
-            acceptable &= met
+        _add_criterion(criterion, mentees, mentors, points, acceptable)
     excluded = np.zeros((n, m), bool)
     for i, mentee in enumerate(mentees):
         people: set[str] = set()
@@ -430,7 +447,7 @@ def build(
         vocabulary: dict[str, int] = {}
         a = _codes([p.department for p in mentees], vocabulary)
         b = _codes([p.department for p in mentors], vocabulary)
-        excluded |= (a[:, None] == b[None, :]) & (a >= 0)[:, None]
+        excluded |= a[:, None] == np.where(b < 0, -2, b)[None, :]
     capacity = np.array([p.capacity for p in mentors], np.int64)
     if rules.load_cap is not None:
         room = rules.load_cap - np.array([p.current_load for p in mentors], np.int64)
@@ -659,32 +676,126 @@ def _max_cardinality(instance: Instance, ii: IntArray, jj: IntArray, seats: IntA
     return int(solver.optimal_flow())
 
 
+def _potentials(
+    instance: Instance,
+    ii: IntArray,
+    jj: IntArray,
+    cost: IntArray,
+    seats: IntArray,
+    assign: IntArray,
+    sources: IntArray,
+    big: int,
+) -> IntArray:
+    """Node potentials proving ``assign`` optimal on these arcs, or RuntimeError.
+
+    The problem is read as a plain min-cost flow in which each source mentee may instead
+    take an "unmatched" arc to the sink costing ``big`` (more than any rearrangement can
+    save, so the optimum matches as many as possible first).  Shortest distances from a
+    root joined to every node, in the residual graph, are potentials under which no
+    residual arc has a negative reduced cost (Bellman-Ford, one vectorised pass per round).
+    """
+    n, m = instance.shape
+    sink = n + m
+    used = assign[ii] == jj
+    held = np.bincount(assign[assign >= 0], minlength=m)
+    matched = assign[sources] >= 0
+    mentors = np.arange(m)
+    # an unmatched mentee's flow is on their "unmatched" arc: it can be sent back
+    tails = [np.where(used, jj + n, ii), np.where(matched, sources, sink)]
+    heads = [np.where(used, ii, jj + n), np.where(matched, sink, sources)]
+    costs = [np.where(used, -cost, cost), np.where(matched, big, -big)]
+    spare, busy = mentors[held < seats], mentors[held > 0]
+    tails += [spare + n, np.full_like(busy, sink)]
+    heads += [np.full_like(spare, sink), busy + n]
+    costs += [np.zeros_like(spare), np.zeros_like(busy)]
+    tail, head, arc_cost = np.concatenate(tails), np.concatenate(heads), np.concatenate(costs)
+    order = np.argsort(head, kind="stable")
+    tail, head, arc_cost = tail[order], head[order], arc_cost[order]
+    targets, starts = np.unique(head, return_index=True)
+    distance = np.zeros(n + m + 1, np.int64)
+    for _ in range(n + m + 2):
+        best = np.minimum.reduceat(distance[tail] + arc_cost, starts)
+        better = best < distance[targets]
+        if not better.any():
+            return distance
+        distance[targets[better]] = best[better]
+    raise RuntimeError("min-cost flow result is not optimal")
+
+
+def _certified_flow(
+    instance: Instance,
+    lists: Lists,
+    arcs: tuple[IntArray, IntArray, IntArray],
+    cost: IntArray,
+    seats: IntArray,
+    mandatory: BoolArray | None = None,
+    first: int = 32,
+) -> IntArray:
+    """The optimum over every list entry, solved on few of them.
+
+    Solves on each mentee's ``first`` cheapest arcs, then checks every other arc's reduced
+    cost under the potentials of that solution; arcs that could improve it join and it is
+    solved again.  With none left, the solution is optimal over all arcs (no negative cycle
+    in the full residual graph), including the number matched.  ``mandatory`` mentees
+    must be matched (they get no "unmatched" arc).
+    """
+    ii, jj, pos = arcs
+    n, width = lists.choices.shape
+    if width <= 2 * first:
+        return _flow(instance, ii, jj, cost, seats, mandatory)
+    table = np.full((n, width), np.iinfo(np.int64).max)
+    table[ii, pos] = cost
+    cheapest = np.argpartition(table, first - 1, axis=1)[:, :first]
+    del table
+    chosen = np.zeros((n, width), bool)
+    np.put_along_axis(chosen, cheapest, True, axis=1)
+    active = chosen[ii, pos]
+    del chosen
+    sources = np.unique(ii)
+    if mandatory is not None:
+        sources = sources[~mandatory[sources]]
+    big = (n + 1) * (int(cost.max(initial=0)) + 1)
+    while True:
+        a_ii, a_jj, a_cost = ii[active], jj[active], cost[active]
+        assign = _flow(instance, a_ii, a_jj, a_cost, seats, mandatory)
+        potential = _potentials(instance, a_ii, a_jj, a_cost, seats, assign, sources, big)
+        rest = np.flatnonzero(~active)
+        reduced = cost[rest] + potential[ii[rest]] - potential[jj[rest] + n]
+        improving = rest[reduced < 0]
+        if not improving.size:
+            return assign
+        active[improving] = True
+
+
 def _welfare(instance: Instance, lists: Lists, seats: IntArray) -> IntArray:
-    ii, jj, _ = _arcs(lists)
-    points = instance.points[ii, jj].astype(np.int64)
-    return _flow(instance, ii, jj, int(points.max(initial=0)) + 1 - points, seats)
+    arcs = _arcs(lists)
+    points = instance.points[arcs[0], arcs[1]].astype(np.int64)
+    cost = int(points.max(initial=0)) + 1 - points
+    return _certified_flow(instance, lists, arcs, cost, seats)
 
 
 def _rank(instance: Instance, lists: Lists, seats: IntArray, rank_weight: float) -> IntArray:
-    ii, jj, pos = _arcs(lists)
-    points = instance.points[ii, jj].astype(np.int64)
+    arcs = _arcs(lists)
+    points = instance.points[arcs[0], arcs[1]].astype(np.int64)
     step = round(rank_weight * SCALE)
-    cost = step * pos * pos + (int(points.max(initial=0)) + 1 - points)
-    return _flow(instance, ii, jj, cost, seats)
+    far = np.minimum(arcs[2], RANK_CAP - 1)
+    cost = step * far * far + (int(points.max(initial=0)) + 1 - points)
+    return _certified_flow(instance, lists, arcs, cost, seats)
 
 
 def _hybrid(instance: Instance, lists: Lists, seats: IntArray) -> tuple[IntArray, int]:
     stable = _deferred_acceptance(instance, lists, seats)
     if not ((stable < 0) & (lists.length > 0)).any():
         return stable, 0
-    ii, jj, _ = _arcs(lists)
+    arcs = _arcs(lists)
+    ii, jj, _ = arcs
     points = instance.points[ii, jj].astype(np.int64)
     top = int(points.max(initial=0)) + 1
     base = top - points  # 1..top: a better score costs less
     held = stable[ii]
     move = len(np.unique(ii)) * top + 1  # one move costs more than every score together
     cost = np.where(held < 0, base, np.where(held == jj, 0, move + base))
-    assign = _flow(instance, ii, jj, cost, seats, mandatory=stable >= 0)
+    assign = _certified_flow(instance, lists, arcs, cost, seats, mandatory=stable >= 0)
     return assign, int(((stable >= 0) & (assign != stable)).sum())
 
 

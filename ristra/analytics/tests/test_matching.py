@@ -22,6 +22,10 @@ from ristra.analytics.matching import (
     Mentor,
     Policy,
     Rules,
+    _arcs,
+    _certified_flow,
+    _deferred_acceptance,
+    _flow,
     blocking_pairs,
     build,
     compare,
@@ -174,6 +178,35 @@ def test_every_policy_but_stable_matches_as_many_as_welfare(seed: int, n: int, m
     assert results["hybrid"].moved == int(((stable >= 0) & (hybrid != stable)).sum())
     for result in results.values():
         assert_feasible(instance, result.assignment)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 25), m=st.integers(3, 8))
+def test_solving_on_the_cheapest_arcs_and_proving_it_gives_the_full_optimum(
+    seed: int, n: int, m: int
+) -> None:
+    # long lists are solved on each mentee's `first` cheapest arcs, then certified
+    instance = random_instance(seed, n, m, stated=seed % 2 == 0)
+    lists = preference_lists(instance)
+    seats = instance.residual_capacity()
+    arcs = ii, jj, pos = _arcs(lists)
+    stable = _deferred_acceptance(instance, lists, seats)
+    points = instance.points[ii, jj].astype(np.int64)
+    top = int(points.max(initial=0)) + 1
+    welfare = top - points
+    rank = 1000 * pos * pos + welfare
+    hybrid = np.where(stable[ii] < 0, welfare, np.where(stable[ii] == jj, 0, 100 * n * top))
+    for cost, mandatory in ((welfare, None), (rank, None), (hybrid, stable >= 0)):
+        full = _flow(instance, ii, jj, cost, seats, mandatory)
+        pruned = _certified_flow(instance, lists, arcs, cost, seats, mandatory, first=1)
+
+        def total(assign: np.ndarray, cost: np.ndarray = cost) -> tuple[int, int]:
+            on = assign[ii] == jj
+            return int((assign >= 0).sum()), int(cost[on].sum())
+
+        assert total(pruned) == total(full)
+        if mandatory is not None:
+            assert (pruned[mandatory] >= 0).all()
 
 
 # --- stable: no blocking pair, same as the matching package --------------------------
