@@ -1154,6 +1154,7 @@ def _parity_section(ctx: Context, published: dict[str, int | None]) -> Published
             Column("share", _("Share (known answers)"), "percent"),
             Column("benchmark", _("Benchmark share"), "percent"),
             Column("ratio", _("Representation ratio"), "ratio"),
+            # xgettext:no-python-format
             Column("interval", _("95% interval"), "text"),
             Column("reading", _("Reading"), "text"),
         ],
