@@ -34,6 +34,7 @@ import functools
 import hashlib
 import math
 import threading
+from importlib.metadata import version
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -488,14 +489,14 @@ def _bar_chart(
     if not data:
         return None
     chart = (
-        alt.Chart(alt.Data(values=data), title=title)
+        alt.Chart(alt.Data(values=data))
         .mark_bar()
         .encode(
             x=alt.X("share:Q", axis=alt.Axis(format="%", title=str(_("Share")))),
             y=alt.Y("group:N", sort=None, title=None),
             tooltip=[alt.Tooltip("group:N"), alt.Tooltip("share:Q", format=".1%")],
         )
-        .properties(width="container", height=max(60, 22 * len(data)))
+        .properties(width="container", height=max(60, 22 * len(data)), description=title)
     )
     return Chart(spec=chart.to_dict(validate=False), description=description)
 
@@ -506,12 +507,12 @@ def _line_chart(
     if not data:
         return None
     chart = (
-        alt.Chart(alt.Data(values=data), title=title)
+        alt.Chart(alt.Data(values=data))
         .mark_line(point=True, interpolate="step-after" if x == "years" else "linear")
         .encode(
             x=alt.X(f"{x}:{'Q' if x == 'years' else 'O'}", title=x_title),
             y=alt.Y("value:Q", axis=alt.Axis(format="%"), title=y_title),
-            color=alt.Color("group:N", title=None),
+            color=alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom", columns=2)),
             strokeDash=alt.StrokeDash("group:N", legend=None),
             tooltip=[
                 alt.Tooltip("group:N"),
@@ -519,7 +520,7 @@ def _line_chart(
                 alt.Tooltip("value:Q", format=".1%"),
             ],
         )
-        .properties(width="container", height=260)
+        .properties(width="container", height=240, description=title)
     )
     return Chart(spec=chart.to_dict(validate=False), description=description)
 
@@ -1257,6 +1258,8 @@ def translation_key() -> str:
     return translation.get_language() or "en"
 
 
+#: Part of every cache key: a release that changes what a report holds bumps it.
+CACHE_VERSION = f"{version('ristra')}/1"
 _memory: dict[str, Report] = {}
 _MEMORY_SIZE = 64
 
@@ -1266,7 +1269,7 @@ def cached(source: SnapshotSource, key: tuple[Any, ...], build: Callable[[], Rep
     from django.core.cache import caches
 
     digest = hashlib.sha256(
-        repr((str(source.path), source.mtime, translation_key(), key)).encode()
+        repr((CACHE_VERSION, str(source.path), source.mtime, translation_key(), key)).encode()
     ).hexdigest()
     report = _memory.get(digest)
     if report is not None:
