@@ -34,9 +34,9 @@ import functools
 import hashlib
 import math
 import threading
-from importlib.metadata import version
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 

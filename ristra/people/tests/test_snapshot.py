@@ -352,9 +352,7 @@ def test_groups_give_one_group_per_person_per_dimension() -> None:
     per = groups.group_by("person_id", "dimension").len()
     assert per["len"].max() == 1
     assert groups.select("person_id").n_unique() == 3
-    got = {
-        (r["person_id"], r["dimension"]): r["group"] for r in groups.iter_rows(named=True)
-    }
+    got = {(r["person_id"], r["dimension"]): r["group"] for r in groups.iter_rows(named=True)}
     assert got[(ana.pk, "ipeds")] == "black"
     assert got[(ana.pk, "sex")] == "female"
     assert got[(ben.pk, "sex")] == "unknown"
