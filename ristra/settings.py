@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ristra.audit",
     "ristra.people",
     "ristra.reports",
+    "ristra.mentoring",
     "ristra.core",
 ]
 

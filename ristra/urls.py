@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("ristra.audit.urls")),
     path("measures/", include(("ristra.reports.urls", "reports"))),
     path("users/", include("ristra.accounts.urls")),
+    path("mentoring/", include(("ristra.mentoring.urls", "mentoring"))),
     path("health/", core_views.health, name="health"),
 ]
 

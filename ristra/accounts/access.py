@@ -14,6 +14,14 @@ for objects the user may not know exist.
 | ristra.view_audit_log        | yes           | no      | no              | no     |
 | ristra.manage_users          | yes           | no      | no              | no     |
 | ristra.manage_definitions    | yes*          | yes*    | no              | no     |
+| ristra.manage_program (slug) | yes           | no      | own programs    | no     |
+| ristra.mentoring_participate | yes           | yes     | yes             | yes    |
+| ristra.mentoring_create_program | yes        | no      | yes (own scopes)| no     |
+
+Mentoring: any staff account may enrol in an open cycle and sees only its own pairs;
+``manage_program`` takes a program scope's slug (a mentoring program's ``scope.slug``).
+Mentoring demographics (private form answers) reach a manager only as suppressed totals,
+and never a decision-maker (``view_demographic_aggregates``).
 
 ``*`` never for a decision-maker: the flag walls the user off from every demographic field
 and every demographic aggregate whatever their role. Imports show raw rows with
@@ -79,6 +87,10 @@ MANAGE_USERS = "ristra.manage_users"
 MANAGE_PROGRAM = "ristra.manage_program"
 #: School-defined categories and benchmark populations (they shape every published number).
 MANAGE_DEFINITIONS = "ristra.manage_definitions"
+#: Enrol in a mentoring cycle and see one's own pairs.
+MENTORING_PARTICIPATE = "ristra.mentoring_participate"
+#: Create a mentoring program (a program manager only under a scope they manage).
+MENTORING_CREATE_PROGRAM = "ristra.mentoring_create_program"
 
 rules.add_perm(VIEW_AGGREGATES, is_staff_member)
 rules.add_perm(VIEW_DEMOGRAPHIC_AGGREGATES, is_staff_member & ~is_decision_maker)
@@ -89,6 +101,8 @@ rules.add_perm(VIEW_AUDIT_LOG, is_administrator)
 rules.add_perm(MANAGE_USERS, is_administrator)
 rules.add_perm(MANAGE_PROGRAM, is_administrator | manages_program)
 rules.add_perm(MANAGE_DEFINITIONS, (is_administrator | is_analyst) & ~is_decision_maker)
+rules.add_perm(MENTORING_PARTICIPATE, is_staff_member)
+rules.add_perm(MENTORING_CREATE_PROGRAM, is_administrator | is_program_manager)
 
 
 def can(user: Any, perm: str, obj: object | None = None) -> bool:

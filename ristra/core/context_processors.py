@@ -28,5 +28,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "measures": access.can(user, access.VIEW_DEMOGRAPHIC_AGGREGATES),
             "imports": access.can(user, access.IMPORT_DATA),
             "audit": access.can(user, access.VIEW_AUDIT_LOG),
+            "mentoring": access.can(user, access.MENTORING_PARTICIPATE),
         },
     }
