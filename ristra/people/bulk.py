@@ -114,20 +114,8 @@ def _insert(
                     total += 1
             return total
         if isinstance(rows, pl.DataFrame):
-            # Values shared by every row (the batch, the source, empty fields) are written
-            # into the statement once instead of being converted and bound for each row.
-            constants = _constants(rows)
-            names = dict(zip(rows.columns, columns, strict=True))
-            varying = [c for c in rows.columns if c not in constants]
-            targets = [names[c] for c in varying] + [names[c] for c in constants]
-            values = ["%s"] * len(varying) + list(constants.values())
-            sql = (
-                f"INSERT INTO {table} ({', '.join(conn.ops.quote_name(c) for c in targets)})"  # noqa: S608
-                f" VALUES ({', '.join(values)})"
-            )
-            part = rows.select(varying)
-            for start in range(0, part.height, chunk):
-                cursor.executemany(sql, part.slice(start, chunk).rows())
+            sql, params = _sqlite_statement(conn, model, columns, rows)
+            _execute(conn, model, sql, params)
             return rows.height
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608
@@ -142,6 +130,33 @@ def _insert(
             cursor.executemany(sql, buffer)
             total += len(buffer)
     return total
+
+
+def _sqlite_statement(
+    conn: BaseDatabaseWrapper, model: type[models.Model], columns: Sequence[str], rows: pl.DataFrame
+) -> tuple[str, list[tuple[Any, ...]]]:
+    """The INSERT for a frame's rows, and its parameters.
+
+    Values shared by every row (the batch, the source, empty fields) are written into the
+    statement once instead of being converted and bound for each row.
+    """
+    constants = _constants(rows)
+    names = dict(zip(rows.columns, columns, strict=True))
+    varying = [c for c in rows.columns if c not in constants]
+    targets = [names[c] for c in varying] + [names[c] for c in constants]
+    values = ["%s"] * len(varying) + list(constants.values())
+    sql = (
+        f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)}"  # noqa: S608
+        f" ({', '.join(conn.ops.quote_name(c) for c in targets)}) VALUES ({', '.join(values)})"
+    )
+    return sql, rows.select(varying).rows()
+
+
+def _execute(
+    conn: BaseDatabaseWrapper, model: type[models.Model], sql: str, params: list[tuple[Any, ...]]
+) -> None:
+    with conn.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 class BackgroundInserts:
@@ -174,15 +189,17 @@ class BackgroundInserts:
             self.conn.inc_thread_sharing()
             self.thread = threading.Thread(target=self._write, daemon=True)
             self.thread.start()
+        # The parameters are built here: the writer's time is the import's critical path.
+        sql, params = _sqlite_statement(self.conn, model, columns, rows)
         done = threading.Event()
         self.last[model] = done
-        self.jobs.put(_Job(model, columns, rows, done))
+        self.jobs.put(_Job(model, sql, params, done))
 
     def _write(self) -> None:
         while (job := self.jobs.get()) is not None:
             try:
                 if not self.failed:  # after a failure the transaction is rolled back
-                    _insert(self.conn, job.model, job.columns, job.rows)
+                    _execute(self.conn, job.model, job.sql, job.params)
             except BaseException as exc:  # handed to the caller by wait()
                 self.error, self.failed = exc, True
             finally:
@@ -208,8 +225,8 @@ class BackgroundInserts:
 @dataclass
 class _Job:
     model: type[models.Model]
-    columns: Sequence[str]
-    rows: pl.DataFrame
+    sql: str
+    params: list[tuple[Any, ...]]
     done: threading.Event
 
 

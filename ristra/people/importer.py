@@ -644,6 +644,10 @@ class Pipeline:
         stamp = now.isoformat()
         batch_id = self.batch.pk
 
+        # The stages the rows describe. Built before any insert of this chunk is added,
+        # because it creates the units they name (which waits for every insert).
+        stages = self._stages(clean)
+
         # 4. Persons: insert the new, update what changed on the known.
         person_cols = [f for f in PERSON_FIELDS if f in clean.columns]
         new_people = clean.filter(pl.col(ROW).is_in(list(first_rows)))
@@ -727,7 +731,6 @@ class Pipeline:
                 )
 
         # 6. Stages: new ones inserted, changed ones updated.
-        stages = self._stages(clean)
         if stages.height:
             stages = stages.unique([PID, "key"], keep="last", maintain_order=True)
             known = stages.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()

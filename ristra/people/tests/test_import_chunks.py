@@ -104,14 +104,14 @@ def test_it_gives_the_same_record_whatever_the_chunk_size(
 def test_a_failed_background_insert_leaves_nothing_behind(
     cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write = bulk._insert
+    write = bulk._execute
 
-    def failing(conn: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> int:
+    def failing(conn: Any, model: Any, sql: str, params: Any) -> None:
         if model is Stage:
             raise IntegrityError("stage refused")
-        return write(conn, model, columns, rows, **kw)
+        write(conn, model, sql, params)
 
-    monkeypatch.setattr(bulk, "_insert", failing)
+    monkeypatch.setattr(bulk, "_execute", failing)
     monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
     with pytest.raises(IntegrityError):
         commit(cast["analyst"], ROWS)
