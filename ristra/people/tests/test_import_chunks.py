@@ -104,14 +104,20 @@ def test_it_gives_the_same_record_whatever_the_chunk_size(
 def test_a_failed_background_insert_leaves_nothing_behind(
     cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write = bulk._execute
+    execute, insert = bulk._execute, bulk._insert
 
-    def failing(conn: Any, model: Any, sql: str, params: Any) -> None:
-        if model is Stage:
+    def failing_execute(conn: Any, model: Any, sql: str, params: Any) -> None:
+        if model is Stage:  # SQLite: in the background thread
             raise IntegrityError("stage refused")
-        write(conn, model, sql, params)
+        execute(conn, model, sql, params)
 
-    monkeypatch.setattr(bulk, "_execute", failing)
+    def failing_insert(conn: Any, model: Any, columns: Any, rows: Any, **kw: Any) -> int:
+        if model is Stage:  # PostgreSQL: at once
+            raise IntegrityError("stage refused")
+        return insert(conn, model, columns, rows, **kw)
+
+    monkeypatch.setattr(bulk, "_execute", failing_execute)
+    monkeypatch.setattr(bulk, "_insert", failing_insert)
     monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
     with pytest.raises(IntegrityError):
         commit(cast["analyst"], ROWS)
