@@ -65,13 +65,17 @@ Decisions, stated once:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, ParamSpec
 
 import ibis
+import ibis.expr.operations as ops
 import polars as pl
 from ibis.backends import BaseBackend
 from ibis.expr.types import BooleanValue, Table, Value
@@ -91,6 +95,7 @@ __all__ = [
     "VALUES",
     "census_dates",
     "category_groups",
+    "clear_caches",
     "compare_groups",
     "composition",
     "connect_postgres",
@@ -177,6 +182,7 @@ _RESERVED: Final = frozenset(
     }
 )
 _DAYS_PER_YEAR: Final = 365.25
+P = ParamSpec("P")
 
 
 # --------------------------------------------------------------------------- backends
@@ -195,9 +201,18 @@ def connect_postgres(url: str) -> BaseBackend:
 
 
 def run(expr: Table, backend: BaseBackend) -> pl.DataFrame:
-    """Execute ``expr`` on ``backend`` and return a polars frame."""
-    result: pl.DataFrame = backend.to_polars(expr)
-    return result
+    """Execute ``expr`` on ``backend`` and return a polars frame.
+
+    On DuckDB the SQL compiled for an expression is kept (:data:`QUERY_CACHE_SIZE` of
+    them) and reused for an equal expression: a dashboard asks for the same measures of
+    the same snapshot every time, and compiling them costs more than DuckDB's work. An
+    expression over an in-memory table is compiled every time (the table is registered
+    with the backend as it runs).
+    """
+    if backend.name != "duckdb":
+        result: pl.DataFrame = backend.to_polars(expr)
+        return result
+    return _run_duckdb(expr, backend, getattr(backend, "con"))  # noqa: B009
 
 
 def run_all(
@@ -217,13 +232,125 @@ def run_all(
     def one(expr: Table) -> pl.DataFrame:
         cursor = connection.cursor()
         try:
-            return run(expr, ibis.duckdb.from_connection(cursor))
+            return _run_duckdb(expr, backend, cursor)
         finally:
             cursor.close()
 
     with ThreadPoolExecutor(max_workers=min(workers, len(exprs))) as pool:
         futures = {name: pool.submit(one, expr) for name, expr in exprs.items()}
         return {name: future.result() for name, future in futures.items()}
+
+
+QUERY_CACHE_SIZE: Final = 512
+MEASURE_CACHE_SIZE: Final = 512
+
+
+class _Lru:
+    """A small thread-safe least-recently-used mapping."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_compiled = _Lru(QUERY_CACHE_SIZE)  # (dialect, expression) -> SQL text
+_built = _Lru(MEASURE_CACHE_SIZE)  # (measure, arguments) -> expression
+
+
+def clear_caches() -> None:
+    """Forget the compiled SQL and the built measure expressions (both are rebuilt on use)."""
+    _compiled.clear()
+    _built.clear()
+
+
+def _run_duckdb(expr: Table, backend: BaseBackend, connection: Any) -> pl.DataFrame:
+    """``backend.to_polars(expr)`` executed on ``connection`` (the backend's or a cursor)."""
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+    key = ("duckdb", expr.op())
+    sql: str | None = _compiled.get(key)
+    if sql is None:
+        if expr.op().find(ops.InMemoryTable):
+            # Registers the in-memory tables on this backend's connection as it runs.
+            runner = backend if connection is getattr(backend, "con") else None  # noqa: B009
+            result: pl.DataFrame = (runner or ibis.duckdb.from_connection(connection)).to_polars(
+                expr
+            )
+            return result
+        sql = str(backend.compile(expr))
+        _compiled.put(key, sql)
+    table = connection.sql(sql).to_arrow_table()
+    converted = expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+    frame: pl.DataFrame = expr.__polars_result__(pl.from_arrow(converted))
+    return frame
+
+
+def _argument_key(value: Any) -> tuple[Hashable, Any]:
+    """(a hashable description of ``value``, the value to pass on: iterables as tuples).
+
+    A table is described by its expression and the connections it reads from, so the
+    same measure over a reopened snapshot is built anew. Raises TypeError for a value
+    that has no stable description.
+    """
+    if isinstance(value, Table):
+        node = value.op()
+        sources = tuple(id(t.source) for t in node.find(ops.DatabaseTable))
+        return ("table", node, sources), value
+    if value is None or isinstance(value, str | int | float | dt.date | range):
+        return (type(value).__name__, value), value
+    if isinstance(value, Iterable):
+        items = tuple(value)
+        return ("items", tuple(_argument_key(v)[0] for v in items)), items
+    raise TypeError(f"no stable key for {type(value).__name__}")
+
+
+def _memoized(build: Callable[P, Table]) -> Callable[P, Table]:
+    """``build`` with its expressions kept by arguments (:data:`MEASURE_CACHE_SIZE`).
+
+    Expressions are immutable values, so an equal call returns the same expression, and
+    :func:`run` finds its compiled SQL without building or compiling anything.
+    """
+
+    @functools.wraps(build)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> Table:
+        try:
+            described = [_argument_key(a) for a in args]
+            named = {k: _argument_key(v) for k, v in kwargs.items()}
+        except TypeError:
+            return build(*args, **kwargs)
+        key = (
+            build.__name__,
+            tuple(k for k, _ in described),
+            tuple(sorted((name, k) for name, (k, _) in named.items())),
+        )
+        expr: Table | None = _built.get(key)
+        if expr is None:
+            call_args: Any = [v for _, v in described]
+            call_kwargs: Any = {name: v for name, (_, v) in named.items()}
+            expr = build(*call_args, **call_kwargs)
+            _built.put(key, expr)
+        return expr
+
+    return cached
 
 
 # --------------------------------------------------------------------------- helpers
@@ -250,11 +377,27 @@ def _check_by(by: Sequence[str]) -> list[str]:
     return cols
 
 
+def _constant_table(columns: Mapping[str, tuple[Sequence[Any], str]], index: str = "") -> Table:
+    """A small constant table: each column from its (values, type), and ``index`` (0, 1, ...).
+
+    Written as literals in the query (an unnested array of positions), not as an in-memory
+    table that must be registered with the backend before each execution: the SQL of a
+    measure then depends only on its arguments and the snapshot's tables, so it can be
+    compiled once and reused (:func:`run`).
+    """
+    length = len(next(iter(columns.values()))[0])
+    positions = ibis.literal(list(range(length)), type="array<int64>").unnest()
+    table = positions.name("position").as_table()
+    at = table.position
+    picked = {
+        name: ibis.cases(*[(at == i, ibis.literal(v, type=dtype)) for i, v in enumerate(values)])
+        for name, (values, dtype) in columns.items()
+    }
+    return table.select(**picked, **({index: at} if index else {}))
+
+
 def _values_table(column: str = "value") -> Table:
-    return ibis.memtable(
-        {column: list(VALUES), f"{column}_order": list(range(len(VALUES)))},
-        schema={column: "string", f"{column}_order": "int64"},
-    )
+    return _constant_table({column: (VALUES, "string")}, index=f"{column}_order")
 
 
 def _category_values(categories: Table, key: str) -> Table:
@@ -355,6 +498,7 @@ def _group_totals(population: Table, group_cols: Sequence[str]) -> Table:
 # --------------------------------------------------------------------------- 1 headcount
 
 
+@_memoized
 def headcount(
     stages: Table,
     categories: Table,
@@ -386,6 +530,7 @@ def census_dates(years: Iterable[int], *, month: int = 10, day: int = 1) -> list
     return [dt.date(y, month, day) for y in years]
 
 
+@_memoized
 def trend(
     stages: Table,
     categories: Table,
@@ -404,7 +549,7 @@ def trend(
     cols = _check_by(by)
     if not dates:
         raise ValueError("trend: no dates given")
-    date_table = ibis.memtable({"as_of": sorted(set(dates))}, schema={"as_of": "date"})
+    date_table = _constant_table({"as_of": (sorted(set(dates)), "date")})
     spells = stages.filter(stages.kind.isin(chosen))
     joined = spells.join(
         date_table,
@@ -430,6 +575,7 @@ def trend(
 # --------------------------------------------------------------------------- 8 intersection
 
 
+@_memoized
 def intersection(
     stages: Table,
     categories: Table,
@@ -484,6 +630,7 @@ def intersection(
 # --------------------------------------------------------------------------- 2 flows
 
 
+@_memoized
 def flows(
     stages: Table,
     categories: Table,
@@ -516,7 +663,7 @@ def flows(
     agg = events.group_by(["year", "value"]).agg(
         events=events.count(), people=events.person_id.nunique()
     )
-    year_table = ibis.memtable({"year": year_list}, schema={"year": "int64"})
+    year_table = _constant_table({"year": (year_list, "int64")})
     values = _values_table()
     grid = year_table.cross_join(values)
     joined = grid.left_join(agg, [grid.year == agg.year, grid.value == agg.value])
@@ -551,6 +698,7 @@ def _funnel_people(stages: Table, cycle: int) -> Table:
     )
 
 
+@_memoized
 def funnel(stages: Table, categories: Table, *, cycle: int, category: str) -> Table:
     """The admissions funnel of one cycle by category value.
 
@@ -576,6 +724,7 @@ def funnel(stages: Table, categories: Table, *, cycle: int, category: str) -> Ta
 # --------------------------------------------------------------------------- 4 Kaplan-Meier
 
 
+@_memoized
 def kaplan_meier(
     stages: Table,
     categories: Table,
@@ -749,6 +898,7 @@ def km_confidence_band(curve: pl.DataFrame, *, confidence: float = 0.95) -> pl.D
 GROUP_COLUMNS: Final = frozenset({"group", "dimension", "kind", "as_of", "year", "count"})
 
 
+@_memoized
 def category_groups(categories: Table, keys: Sequence[str]) -> Table:
     """The ``categories`` of ``keys`` as a :data:`GROUPS_SCHEMA` table (group = value).
 
@@ -787,7 +937,7 @@ def _group_domain(groups: Table, dimension: str, column: str = "group") -> Table
     """``column, {column}_order``: the groups reported for ``dimension`` (see above)."""
     rows = _dimension_rows(groups, dimension)
     observed = rows.select(**{column: rows["group"].fill_null(UNKNOWN)})
-    always = ibis.memtable({column: [UNKNOWN]}, schema={column: "string"})
+    always = _constant_table({column: ([UNKNOWN], "string")})
     domain = observed.union(always, distinct=True)
     return domain.select(column, **{f"{column}_order": _indicator(domain[column] == UNKNOWN)})
 
@@ -818,6 +968,7 @@ def _pick(index: Value, columns: Sequence[Value]) -> Value:
     return ibis.cases(*[(index == i, col) for i, col in enumerate(columns)], else_=0)
 
 
+@_memoized
 def composition(
     stages: Table,
     groups: Table,
@@ -849,46 +1000,78 @@ def composition(
         & (stages.start_date <= last)
         & (stages.end_date.isnull() | (stages.end_date > first))
     )
-    flags = [f"on_{i}" for i in range(len(days))]
+    # Each spell's dates as bits of integers (62 dates per mask), OR-ed per person: one
+    # integer aggregate per person instead of one flag per date, and then a count per
+    # (group, masks) -- a few hundred rows -- instead of one count per date.
+    chunks = [days[i : i + _MASK_BITS] for i in range(0, len(days), _MASK_BITS)]
+    masks = [f"mask_{k}" for k in range(len(chunks))]
     per_person = spells.group_by(["person_id", *cols]).agg(
-        **{
-            flag: _covers(spells, ibis.literal(day, type="date")).any()
-            for flag, day in zip(flags, days, strict=True)
-        }
+        **{m: _cover_mask(spells, chunk).bit_or() for m, chunk in zip(masks, chunks, strict=True)}
     )
     people = _with_group(per_person, groups, dimension)
-    counts = people.group_by([*cols, "group"]).agg(
-        **{f: people.count(where=people[f]) for f in flags}
+    counts = people.group_by([*cols, "group", *masks]).agg(n=people.count())
+    date_table = _constant_table(
+        {
+            "as_of": (days, "date"),
+            "chunk": ([i // _MASK_BITS for i in range(len(days))], "int64"),
+            "bit": ([2 ** (i % _MASK_BITS) for i in range(len(days))], "int64"),
+        }
     )
+    long = counts.cross_join(date_table)
+    on_day = long.filter((_pick(long.chunk, [long[m] for m in masks]) & long.bit) != 0)
+    per_day = on_day.group_by(["as_of", *cols, "group"]).agg(count=on_day.n.sum())
     present = None
     if cols:  # the by combinations with someone on some date
-        anyone = counts.filter(sum((counts[f] for f in flags[1:]), counts[flags[0]]) > 0)
-        present = _present(anyone, cols)
-    grid = _grid(present, [_group_domain(groups, dimension)])
+        present = _present(per_day, cols)
+    grid = _grid(present, [_group_domain(groups, dimension), date_table.select("as_of")])
     cells = grid.left_join(
-        counts, [*_null_safe_equal(grid, counts, cols), grid["group"] == counts["group"]]
+        per_day,
+        [
+            *_null_safe_equal(grid, per_day, cols),
+            grid["group"] == per_day["group"],
+            grid.as_of == per_day.as_of,
+        ],
     )
-    wide = cells.select(
+    out = cells.select(
+        grid.as_of,
         *[grid[c] for c in cols],
         grid["group"],
         grid.group_order,
-        **{f: counts[f].fill_null(0) for f in flags},
-    )
-    date_table = ibis.memtable(
-        {"as_of": days, "date_index": list(range(len(days)))},
-        schema={"as_of": "date", "date_index": "int64"},
-    )
-    long = wide.cross_join(date_table)
-    out = long.select(
-        long.as_of,
-        *cols,
-        "group",
-        "group_order",
-        count=_pick(long.date_index, [long[f] for f in flags]).cast("int64"),
+        count=per_day["count"].fill_null(0).cast("int64"),
     )
     return out.order_by(["as_of", *cols, "group_order", "group"]).drop("group_order")
 
 
+_MASK_BITS: Final = 62  # dates per int64 mask (bit 63 is the sign)
+
+
+def _cover_mask(spells: Table, days: Sequence[dt.date]) -> Value:
+    """Bit i set when the spell is active on ``days[i]`` (``days`` sorted, at most 62).
+
+    The covered dates are a run: from the first date on or after the start (``lo``) to the
+    last date before the end (exclusive; null: still running), so the mask is
+    2**hi - 2**lo with ``hi`` the first date on or after the end.
+    """
+    top = ibis.literal(2 ** len(days), type="int64")
+    low = ibis.cases(
+        *[
+            (spells.start_date <= ibis.literal(d, type="date"), ibis.literal(2**i, type="int64"))
+            for i, d in enumerate(days)
+        ],
+        else_=top,
+    )
+    high = ibis.cases(
+        (spells.end_date.isnull(), top),
+        *[
+            (spells.end_date <= ibis.literal(d, type="date"), ibis.literal(2**i, type="int64"))
+            for i, d in enumerate(days)
+        ],
+        else_=top,
+    )
+    return ibis.ifelse(high > low, high - low, 0).cast("int64")
+
+
+@_memoized
 def flows_by(
     stages: Table,
     groups: Table,
@@ -933,7 +1116,7 @@ def flows_by(
     counts = people.group_by(["year", "group"]).agg(
         **{f: people.count(where=people[f]) for f in flags}
     )
-    year_table = ibis.memtable({"year": year_list}, schema={"year": "int64"})
+    year_table = _constant_table({"year": (year_list, "int64")})
     grid = year_table.cross_join(_group_domain(groups, dimension))
     cells = grid.left_join(
         counts, [grid.year == counts.year, grid["group"] == counts["group"]]
@@ -943,10 +1126,7 @@ def flows_by(
         grid.group_order,
         **{f: counts[f].fill_null(0) for f in flags},
     )
-    kind_table = ibis.memtable(
-        {"kind": chosen, "kind_index": list(range(len(chosen)))},
-        schema={"kind": "string", "kind_index": "int64"},
-    )
+    kind_table = _constant_table({"kind": (chosen, "string")}, index="kind_index")
     long = cells.cross_join(kind_table)
     out = long.select(
         "year",
@@ -961,6 +1141,7 @@ def flows_by(
     )
 
 
+@_memoized
 def funnel_by(stages: Table, groups: Table, *, cycle: int, dimension: str) -> Table:
     """The admissions funnel of one cycle by group (the step rules of :func:`funnel`).
 
@@ -980,6 +1161,7 @@ def funnel_by(stages: Table, groups: Table, *, cycle: int, dimension: str) -> Ta
     return out.order_by(["group_order", "group"]).drop("group_order")
 
 
+@_memoized
 def kaplan_meier_by(
     stages: Table,
     groups: Table,
@@ -1008,6 +1190,7 @@ def kaplan_meier_by(
     return _km_curve(_with_group(persons, groups, dimension), "group", None)
 
 
+@_memoized
 def intersection_by(
     stages: Table,
     groups: Table,
