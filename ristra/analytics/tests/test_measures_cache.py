@@ -30,7 +30,7 @@ def snapshot(_: BaseBackend) -> BaseBackend:
     """The test tables as real tables (as in a snapshot file), not in-memory ones."""
     duck = ibis.duckdb.connect()
     duck.create_table("stages", ibis.memtable(stages_frame(HEADCOUNT_STAGES + FUNNEL_ROWS)))
-    duck.create_table("groups", ibis.memtable(groups_frame(HEADCOUNT_GROUPS + FUNNEL_GROUPS)))
+    duck.create_table("groups", ibis.memtable(groups_frame([*HEADCOUNT_GROUPS, *FUNNEL_GROUPS])))
     return duck
 
 
