@@ -312,6 +312,9 @@ class PairConstraint(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.mentee_id} - {self.mentor_id}"
+
 
 class MatchRun(models.Model):
     """One run of one policy, with everything needed to explain and reproduce it."""
@@ -410,6 +413,9 @@ class MentorRequest(models.Model):
             models.UniqueConstraint(fields=["mentee", "order"], name="mentoring_request_order"),
         ]
 
+    def __str__(self) -> str:
+        return f"request {self.order}: {self.mentee_id} -> {self.mentor_id}"
+
     @property
     def reasons_text(self) -> str:
         return "; ".join(str(r.get("detail", "")) for r in self.reasons)
@@ -423,6 +429,9 @@ class Goal(models.Model):
 
     class Meta:
         ordering = ["done", "id"]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class CheckIn(models.Model):
@@ -441,6 +450,9 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["-met_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"check-in {self.met_on}"
 
 
 class FeedbackStage(models.TextChoices):
@@ -470,3 +482,6 @@ class Feedback(models.Model):
                 name="mentoring_satisfaction_1_to_5",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.satisfaction}"
