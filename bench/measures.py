@@ -12,7 +12,10 @@ Then computes the full dashboard set for one population (faculty) twice:
 
 * Ristra: :mod:`ristra.analytics.measures` as a dashboard runs it -- one read-only DuckDB
   connection to the snapshot, opened once, and per request the expressions built and run
-  together with ``run_all`` (concurrently, on cursors of that connection): composition by
+  together with ``run_all`` (concurrently, on cursors of that connection), timed twice: a
+  first request (caches cleared: build, compile, execute) and a repeated request (the
+  built expressions and their compiled SQL reused, as ``measures.run`` does in the
+  product): composition by
   dimension x year (``composition`` for ipeds, sex and rural over the 10 census dates),
   the admissions ``funnel_by`` of the latest cycle, ``flows_by`` (hires, separations,
   promotions) over 10 years, a ``kaplan_meier_by`` retention curve with its confidence
@@ -23,7 +26,7 @@ Then computes the full dashboard set for one population (faculty) twice:
   (loading is not timed, which favours pandas).
 
 Asserts the two give the same numbers, then prints the rows, the median of 5 timed runs
-(after one warm-up) of each, and the ratio.
+(after one warm-up) of each, and the ratios (first and repeated request).
 
     .venv/bin/python bench/measures.py [--people 148000] [--seed 7] [--runs 5]
 """
@@ -54,6 +57,7 @@ from ristra.analytics.measures import (
     Parity,
     category_groups,
     census_dates,
+    clear_caches,
     composition,
     duckdb_backend,
     flows_by,
@@ -567,13 +571,22 @@ def main() -> None:
     ours = ristra_set(con)  # warm-up, and the equality check on its results
     theirs = pandas_set(frames)
     assert_same(ours, theirs)
+
+    # First request: nothing cached (build the expressions, compile them, execute).
+    # Repeated request: the dashboard's expressions and their SQL are cached, as they are
+    # in the product (measures.run), so only DuckDB's work and the conversions remain.
+    def first_request() -> DashboardSet:
+        clear_caches()
+        return ristra_set(con)
+
+    first_both = [timed_cpu(first_request) for _ in range(args.runs)]
+    ristra_set(con)
     r_both = [timed_cpu(lambda: ristra_set(con)) for _ in range(args.runs)]
     p_both = [timed_cpu(lambda: pandas_set(frames)) for _ in range(args.runs)]
     con.disconnect()
-    r_runs, p_runs = [w for w, _ in r_both], [w for w, _ in p_both]
-    r_time, p_time = statistics.median(r_runs), statistics.median(p_runs)
-    r_cpu = statistics.median(c for _, c in r_both)
-    p_cpu = statistics.median(c for _, c in p_both)
+    f_runs, r_runs, p_runs = ([w for w, _ in b] for b in (first_both, r_both, p_both))
+    f_time, r_time, p_time = (statistics.median(x) for x in (f_runs, r_runs, p_runs))
+    f_cpu, r_cpu, p_cpu = (statistics.median(c for _, c in b) for b in (first_both, r_both, p_both))
 
     person_years = int(ours.composition[DIMENSIONS[0]]["count"].sum())
     faculty = snapshot.stages.filter(pl.col("kind") == FACULTY)["person_id"].n_unique()
@@ -589,21 +602,27 @@ def main() -> None:
         f"retention + band, parity x {sum(map(len, BENCHMARK_SHARE.values()))} groups; "
         "same numbers: yes"
     )
-    runs = ", ".join(f"{t:.3f}" for t in r_runs)
-    print(f"ristra (Ibis on DuckDB, snapshot file): {r_time:.3f} s median of {args.runs}  ({runs})")
-    runs = ", ".join(f"{t:.3f}" for t in p_runs)
-    print(f"pandas (frames already in memory):      {p_time:.3f} s median of {args.runs}  ({runs})")
+
+    def line(label: str, median: float, runs: list[float]) -> None:
+        listed = ", ".join(f"{t:.3f}" for t in runs)
+        print(f"{label:52s} {median:.3f} s median of {args.runs}  ({listed})")
+
+    line("ristra, first request (build + compile + execute):", f_time, f_runs)
+    line("ristra, repeated request (cached SQL, execute):", r_time, r_runs)
+    line("pandas (frames already in memory):", p_time, p_runs)
     print(f"  (opening the snapshot connection, once per process: {connect_time:.3f} s)")
     print(
-        f"CPU time of the process, median: ristra {r_cpu:.3f} s, pandas {p_cpu:.3f} s "
-        f"(ratio {p_cpu / r_cpu:.2f}x; on a busy machine wall time exceeds CPU time)"
+        f"CPU time of the process, median: ristra first {f_cpu:.3f} s, repeated "
+        f"{r_cpu:.3f} s, pandas {p_cpu:.3f} s (ratios {p_cpu / f_cpu:.2f}x and "
+        f"{p_cpu / r_cpu:.2f}x; on a busy machine wall time exceeds CPU time)"
     )
-    ratio = p_time / r_time
-    print(
-        f"ratio (pandas time / ristra time): {ratio:.2f}x; targets: full set under 1 s "
-        f"({'met' if r_time < 1 else 'NOT met'}), at least 5x faster than pandas "
-        f"({'met' if ratio >= 5 else 'NOT met'})"
-    )
+    for label, time_s in (("first request", f_time), ("repeated request", r_time)):
+        ratio = p_time / time_s
+        print(
+            f"{label}: ratio (pandas time / ristra time) {ratio:.2f}x; targets: full set "
+            f"under 1 s ({'met' if time_s < 1 else 'NOT met'}), at least 5x faster than "
+            f"pandas ({'met' if ratio >= 5 else 'NOT met'})"
+        )
 
 
 if __name__ == "__main__":
