@@ -336,6 +336,7 @@ def forget_cached() -> None:
             source.backend.disconnect()
         _sources.clear()
         _memory.clear()
+        m.clear_caches()
 
 
 # ------------------------------------------------------------------------------ choices
