@@ -551,6 +551,8 @@ def pairs_remind(*, today: dt.date | None = None) -> int:
                         template="checkin_reminder",
                         context={"pair": pair, "cycle": cycle},
                     )
-            Pair.objects.filter(pk=pair.pk).update(last_reminded_at=timezone.now())
+            Pair.objects.filter(pk=pair.pk).update(
+                last_reminded_at=dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+            )
             sent += 1
     return sent

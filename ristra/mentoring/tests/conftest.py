@@ -77,6 +77,16 @@ def other_program(cast: dict[str, Any]) -> Any:
     program = Program.objects.create(
         name="Faculty Mentoring", slug="faculty", scope=scope, mode="assigned"
     )
+    from ristra.mentoring.services import question_add
+
+    question_add(
+        program=program,
+        key="specialty",
+        label="Specialty",
+        kind="single",
+        options=["Pediatrics", "Surgery"],
+        weight="must",
+    )
     Cycle.objects.create(
         program=program,
         name="2027",
