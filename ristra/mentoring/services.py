@@ -347,6 +347,10 @@ class RequestRefused(Exception):
     pass
 
 
+#: Self-match requests are taken from enrolment until the cycle closes.
+REQUEST_STATUSES = (CycleStatus.ENROLLING, CycleStatus.MATCHING, CycleStatus.PUBLISHED)
+
+
 def _send_request_mail(req: MentorRequest) -> None:
     _after_commit_send(
         to=req.mentor.user.email,
@@ -388,6 +392,8 @@ def requests_submit(
     before declines or does not answer within the program's days."""
     now = now or timezone.now()
     program = cycle.program
+    if cycle.status not in REQUEST_STATUSES:
+        raise RequestRefused("the cycle is not taking requests")
     if cycle.pairs.filter(mentee=mentee, status=PairStatus.ACTIVE).exists():
         raise RequestRefused("already matched")
     if mentee.requests_made.filter(status=RequestStatus.PENDING).exists():

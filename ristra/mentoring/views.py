@@ -97,11 +97,12 @@ def home(request: HttpRequest) -> HttpResponse:
         for c in Cycle.objects.filter(status=CycleStatus.ENROLLING).select_related("program")
         if c.pk not in enrolled
     ]
-    waiting = list(
-        MentorRequest.objects.filter(
+    waiting = [
+        (req, selectors.reason_texts(req.reasons, req.cycle.program.questions.all()))
+        for req in MentorRequest.objects.filter(
             mentor__user=user, status=RequestStatus.PENDING
         ).select_related("mentee__user", "cycle__program")
-    )
+    ]
     return render(
         request,
         "mentoring/home.html",
@@ -472,6 +473,8 @@ def suggestions(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = get_cycle_for_participant(request.user, cycle_id)
     mentee = get_own_enrolment(request.user, cycle)
     if not cycle.program.is_self_match or mentee is None or not mentee.can_be_mentee:
+        raise Http404
+    if cycle.status not in services.REQUEST_STATUSES:
         raise Http404
     services.requests_expire()
     questions = list(cycle.program.questions.all())

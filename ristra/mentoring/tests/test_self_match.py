@@ -118,3 +118,16 @@ def test_declining_every_request_tells_the_mentee(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.request_respond(req=req, accept=False, user=cast["mentor"]) is None
     assert mail.outbox[-1].to == ["hana@example.org"]
+
+
+def test_a_closed_cycle_takes_no_requests(
+    client_for: Any, cast: dict[str, Any], self_cycle: Any
+) -> None:
+    mentor = enrol(self_cycle, cast["mentor"], "mentor", specialty="Pediatrics")
+    mentee = enrol(self_cycle, cast["mentee"], "mentee", specialty="Pediatrics")
+    self_cycle.status = "closed"
+    self_cycle.save()
+    with pytest.raises(services.RequestRefused):
+        services.requests_submit(cycle=self_cycle, mentee=mentee, mentor_ids=[mentor.pk])
+    url = reverse("mentoring:suggestions", args=[self_cycle.pk])
+    assert client_for("mentee").get(url).status_code == 404
