@@ -319,7 +319,8 @@ def seed_mentoring(*, seed: int = 2026, stdout: Any = None) -> MentoringSummary 
         )
     runs = services.match_runs_create(cycle=published, user=manager)
     stable = next(r for r in runs if r.policy == "stable")
-    pairs = services.match_run_publish(run=stable, user=manager)
+    # No e-mail: the demo's people are fictional.
+    pairs = services.match_run_publish(run=stable, user=manager, notify=False)
     say(f"Published {len(pairs)} mentoring pairs in '{published}'.")
     # A few check-ins, so relationship health has something to show.
     for pair in pairs[::3]:

@@ -265,8 +265,8 @@ class AlreadyPublished(Exception):
 
 
 @transaction.atomic
-def match_run_publish(*, run: MatchRun, user: Any) -> list[Pair]:
-    """Make the run's pairs the cycle's pairs and tell every participant."""
+def match_run_publish(*, run: MatchRun, user: Any, notify: bool = True) -> list[Pair]:
+    """Make the run's pairs the cycle's pairs and tell every participant (``notify``)."""
     cycle = Cycle.objects.select_for_update().get(pk=run.cycle_id)
     if cycle.pairs.exists():
         raise AlreadyPublished
@@ -296,7 +296,8 @@ def match_run_publish(*, run: MatchRun, user: Any) -> list[Pair]:
         object_id=run.pk,
         summary=f"Published run #{run.pk} ({run.policy}) of cycle #{cycle.pk}: {len(pairs)} pairs",
     )
-    _notify_published(cycle, pairs, enrolments)
+    if notify:
+        _notify_published(cycle, pairs, enrolments)
     return pairs
 
 
