@@ -100,6 +100,22 @@ INSTALLED_APPS = [
     "ristra.reports",
     "ristra.mentoring",
     "ristra.core",
+    # Public site (portal): Wagtail CMS for office staff at /cms/, pages at /site/.
+    "ristra.portal",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.locales",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ristra.core.context_processors.shell",
+                "wagtail.contrib.settings.context_processors.settings",
             ],
         },
     }
@@ -245,6 +262,7 @@ STATICFILES_DIRS = [BASE_DIR / "ristra" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest import file accepted through the browser (the command line has no limit).
@@ -294,6 +312,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RISTRA_LOG_LEVEL", "WARNING")},
 }
+
+# Wagtail (the public site's CMS, see docs/portal.md). Page content is kept per language:
+# a Spanish translation of a page is served at the same address when Spanish is chosen.
+WAGTAIL_SITE_NAME = os.environ.get("RISTRA_PORTAL_NAME", "Ristra")
+WAGTAILADMIN_BASE_URL = SITE_URL
+# Editors sign in through allauth (lockout, MFA), never through Wagtail's own login form.
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+# The office's address for contact-form messages when the CMS site settings name none.
+RISTRA_OFFICE_EMAIL = os.environ.get("RISTRA_OFFICE_EMAIL", DEFAULT_FROM_EMAIL)
+# Newsletter: messages per SMTP connection, and attempts before a failed send is given up.
+RISTRA_NEWSLETTER_BATCH = envint("RISTRA_NEWSLETTER_BATCH", 100)
+RISTRA_NEWSLETTER_MAX_ATTEMPTS = envint("RISTRA_NEWSLETTER_MAX_ATTEMPTS", 3)
 
 # Django's admin is off by default: it would show identity data without writing the audit log.
 ADMIN_ENABLED = envbool("RISTRA_ADMIN_ENABLED", "False")

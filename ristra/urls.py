@@ -3,6 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
 
 from ristra.core import views as core_views
 
@@ -21,7 +25,20 @@ urlpatterns = [
     path("users/", include("ristra.accounts.urls")),
     path("mentoring/", include(("ristra.mentoring.urls", "mentoring"))),
     path("health/", core_views.health, name="health"),
+    # Public site (docs/portal.md): the CMS for office staff, then the pages under /site/.
+    path("cms/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("site/", include(("ristra.portal.urls", "portal"))),
 ]
 
 if settings.DEBUG or settings.ADMIN_ENABLED:
     urlpatterns.append(path("django-admin/", admin.site.urls))
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail serves every other address under /site/: keep this last.
+urlpatterns.append(path("site/", include(wagtail_urls)))
