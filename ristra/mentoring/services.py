@@ -233,9 +233,6 @@ def match_runs_create(
         )
         for policy, result in results.items()
     ]
-    if cycle.status in (CycleStatus.DRAFT, CycleStatus.ENROLLING):
-        cycle.status = CycleStatus.MATCHING
-        cycle.save(update_fields=["status"])
     audit_record(
         actor=user,
         action=Action.CREATE,
