@@ -202,9 +202,12 @@ def _people(on: dt.date) -> tuple[list[tuple[Any, str, str]], list[tuple[Any, st
 
 
 @transaction.atomic
-def seed_mentoring(*, seed: int = 2026, stdout: Any = None) -> MentoringSummary | None:
+def seed_mentoring(
+    *, seed: int = 2026, stdout: Any = None, replace: bool = False
+) -> MentoringSummary | None:
     """Create the demo mentoring program (see the module docstring). Returns None when
-    it already exists or the demo school is not loaded."""
+    it already exists (unless ``replace``, which deletes it first) or the demo school is
+    not loaded."""
     from ristra.accounts.models import ProgramScope, User
     from ristra.mentoring import services
     from ristra.people.demo import DEMO_PASSWORD, DEMO_TODAY
@@ -213,6 +216,8 @@ def seed_mentoring(*, seed: int = 2026, stdout: Any = None) -> MentoringSummary 
         if stdout is not None:
             stdout.write(msg + "\n")
 
+    if replace:
+        Program.objects.filter(slug=DEMO_PROGRAM_SLUG).delete()
     if Program.objects.filter(slug=DEMO_PROGRAM_SLUG).exists():
         say("The demo mentoring program already exists; left as it is.")
         return None

@@ -40,5 +40,7 @@ def test_the_demo_program_is_published_and_meaningful_for_the_demo_accounts(
     r = client.post(reverse("mentoring:matching", args=[spring.pk]), {"action": "run"})
     assert r.status_code == 302
     assert spring.runs.count() == 4
-    # Seeding again leaves it alone.
+    # Seeding again leaves it alone; replace builds it afresh.
     assert seed_mentoring() is None
+    again = seed_mentoring(replace=True)
+    assert again is not None and again.pairs == demo.pairs
