@@ -200,8 +200,11 @@ def connect_postgres(url: str) -> BaseBackend:
     return ibis.connect(url)
 
 
-def run(expr: Table, backend: BaseBackend) -> pl.DataFrame:
+def run(expr: Table, backend: BaseBackend, *, own_cursor: bool = False) -> pl.DataFrame:
     """Execute ``expr`` on ``backend`` and return a polars frame.
+
+    ``own_cursor``: on DuckDB, run on a cursor of its own, so that several threads can
+    query one connection at once (DuckDB releases the GIL while it executes).
 
     On DuckDB the SQL compiled for an expression is kept (:data:`QUERY_CACHE_SIZE` of
     them) and reused for an equal expression: a dashboard asks for the same measures of
@@ -212,7 +215,14 @@ def run(expr: Table, backend: BaseBackend) -> pl.DataFrame:
     if backend.name != "duckdb":
         result: pl.DataFrame = backend.to_polars(expr)
         return result
-    return _run_duckdb(expr, backend, getattr(backend, "con"))  # noqa: B009
+    connection: Any = getattr(backend, "con")  # noqa: B009 - the raw DuckDB connection
+    if not own_cursor:
+        return _run_duckdb(expr, backend, connection)
+    cursor = connection.cursor()
+    try:
+        return _run_duckdb(expr, backend, cursor)
+    finally:
+        cursor.close()
 
 
 def run_all(

@@ -35,7 +35,7 @@ import hashlib
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -286,14 +286,13 @@ class SnapshotSource:
     created: dt.datetime
     category_date: dt.date | None
     persons: int
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def table(self, name: str) -> Table:
         return self.backend.table(name)
 
     def run(self, expr: Table) -> pl.DataFrame:
-        with self.lock:
-            return m.run(expr, self.backend)
+        """Execute on a cursor of its own: sections of a dashboard run side by side."""
+        return m.run(expr, self.backend, own_cursor=True)
 
 
 _sources: dict[str, SnapshotSource] = {}
