@@ -90,6 +90,9 @@ class Command(BaseCommand):
             f"Demo definitions: {seeded.categories_created} category versions added"
             + (", the sample benchmark loaded." if seeded.benchmark_created else ".")
         )
+        from ristra.mentoring.demo import seed_mentoring
+
+        seed_mentoring(stdout=self.stdout, replace=options["replace"])
         self.stdout.write("Refreshing the analytics snapshot...")
         snapshot_refresh(reason="demo school loaded")
         self.stdout.write(self.style.SUCCESS(summary_text(summary)))
