@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -74,9 +75,14 @@ def _child(parent: Page, cls: type[P], slug: str, result: SeedResult, **fields: 
 
 
 def _home(result: SeedResult) -> HomePage:
-    home = HomePage.objects.filter(slug=HOME_SLUG, locale=Locale.get_default()).first()
+    # Wagtail's migrations make the default locale and the tree's root; a flushed database
+    # (transactional tests, 'manage.py flush') has neither.
+    default = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)[0]
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=default))
+    home = HomePage.objects.filter(slug=HOME_SLUG, locale=default).first()
     if home is None:
-        root = Page.get_first_root_node()
         home = HomePage(
             title="Diversity and Community Engagement",
             slug=HOME_SLUG,

@@ -1,0 +1,116 @@
+"""Every public page type in Debian's Chromium, checked by axe-core (WCAG 2.2 A/AA).
+
+Light contrast at medium text, high contrast at the largest text size; keyboard-only
+subscribe and contact. Reuses the staff suite's browser and checker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ristra.core import prefs
+from ristra.core.tests.test_accessibility import (  # noqa: F401 - the browser fixture
+    READY,
+    browser,
+    violations,
+)
+
+pytestmark = [
+    pytest.mark.skipif(not READY, reason="needs chromium and node_modules/axe-core"),
+    pytest.mark.django_db(transaction=True),
+]
+
+PUBLIC_PAGES = [
+    "/site/",
+    "/site/diversity-statement/",
+    "/site/offices/",
+    "/site/programs/",
+    "/site/programs/summer-health-careers-academy/",
+    "/site/news/",
+    "/site/news/school-recognised-for-excellence-in-diversity/",
+    "/site/stories/",
+    "/site/stories/a-ristra-for-the-office/",
+    "/site/events/",
+    "/site/events/summer-academy-information-night/",
+    "/site/newsletter/",
+    "/site/data/",
+    "/site/contact/",
+    "/site/subscribe/",
+    "/site/no-such-page/",
+]
+
+
+@pytest.fixture
+def public_site(live_server: Any, cast: dict[str, Any]) -> str:
+    from ristra.portal.demo import seed_portal
+    from ristra.portal.models import NewsletterIssuePage
+
+    seed_portal()
+    issue = NewsletterIssuePage.objects.live().first()
+    assert issue is not None
+    PUBLIC_PAGES_WITH_ISSUE.append(issue.url)
+    return str(live_server.url)
+
+
+PUBLIC_PAGES_WITH_ISSUE: list[str] = []
+
+
+def visitor_page(browser: Any, url: str, *, display: str = "medium.light", lang: str = "") -> Any:
+    context = browser.new_context()
+    cookies = [{"name": prefs.COOKIE, "value": display, "url": url}]
+    if lang:
+        cookies.append({"name": "django_language", "value": lang, "url": url})
+    context.add_cookies(cookies)
+    return context.new_page()
+
+
+@pytest.mark.parametrize(
+    ("display", "lang"),
+    [("medium.light", ""), ("x-large.high", ""), ("medium.dark", "es")],
+    ids=["light", "high-contrast-largest-text", "dark-spanish"],
+)
+def test_every_public_page_type_passes_axe(
+    browser: Any,  # noqa: F811
+    public_site: str,
+    display: str,
+    lang: str,
+) -> None:
+    page = visitor_page(browser, public_site, display=display, lang=lang)
+    found: dict[str, list[str]] = {}
+    for path in [*PUBLIC_PAGES, *PUBLIC_PAGES_WITH_ISSUE[-1:]]:
+        page.goto(public_site + path)
+        problems = violations(page)
+        if problems:
+            found[path] = problems
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_subscribe_works_by_keyboard(browser: Any, public_site: str) -> None:  # noqa: F811
+    from django.core import mail
+
+    page = visitor_page(browser, public_site)
+    page.goto(public_site + "/site/subscribe/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Skip to main content"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # first link or field after main
+    for _ in range(30):
+        if page.evaluate("document.activeElement.id") == "id_email":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("keyboard.user@example.org")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Check your e-mail"
+    assert mail.outbox[-1].to == ["keyboard.user@example.org"]
+
+
+def test_contact_form_errors_are_announced(browser: Any, public_site: str) -> None:  # noqa: F811
+    page = visitor_page(browser, public_site)
+    page.goto(public_site + "/site/contact/")
+    with page.expect_navigation():
+        page.click("text=Send message")
+    assert page.locator("[role=alert]").count() >= 1
+    assert violations(page) == []
