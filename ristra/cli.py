@@ -21,6 +21,7 @@ COMMANDS = {
     "snapshot": "Write the analytics snapshot (DuckDB) the measures read.",
     "report": "Write a standard report as CSV, XLSX, PDF or JSON (--list shows them).",
     "match": "Run a mentoring cycle's matching and print the quality report (--dry-run).",
+    "mentoring_tick": "Mentoring's daily time checks: requests, check-in and follow-up reminders.",
     "db_worker": "Run the background worker as a separate process (production).",
     "migrate": "Create or update the database tables.",
 }

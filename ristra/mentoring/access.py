@@ -4,6 +4,9 @@
   to the program's scope) and administrators.
 * A pair: its mentor, its mentee, and the program's managers.
 * An enrolment form: any staff account, for a cycle whose enrolment is open.
+* One-time connections: the public request form for anyone (no account) while the
+  program offers connections; a request for the program's managers (its coordinators)
+  and the volunteer it was introduced to.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.http import Http404
 
 from ristra.accounts import access
 from ristra.mentoring.models import (
+    Connection,
     Cycle,
     CycleStatus,
     Enrolment,
@@ -112,3 +116,40 @@ def get_request_for_mentor(user: Any, request_id: int) -> MentorRequest:
     if req is None or req.mentor.user_id != user.pk:
         raise Http404
     return req
+
+
+# --- one-time connections -------------------------------------------------------------
+
+
+def get_connection_program(slug: str) -> Program:
+    """A program's public request form: anyone, while the program offers connections."""
+    program = Program.objects.filter(slug=slug, offers_connections=True).first()
+    if program is None:
+        raise Http404
+    return program
+
+
+def get_volunteer_program(user: Any, slug: str) -> Program:
+    """Any staff account may volunteer for a program that offers connections."""
+    if not access.can(user, access.MENTORING_PARTICIPATE):
+        raise Http404
+    return get_connection_program(slug)
+
+
+def get_connection_for_user(user: Any, connection_id: int) -> tuple[Connection, str]:
+    """The request and the user's place: 'manager' (a coordinator) or 'volunteer'
+    (the volunteer it was introduced to). Everyone else: 404."""
+    if not access.can(user, access.MENTORING_PARTICIPATE):
+        raise Http404
+    connection = (
+        Connection.objects.select_related("program__scope", "volunteer__user")
+        .filter(pk=connection_id)
+        .first()
+    )
+    if connection is None:
+        raise Http404
+    if can_manage(user, connection.program):
+        return connection, "manager"
+    if connection.volunteer is not None and connection.volunteer.user_id == user.pk:
+        return connection, "volunteer"
+    raise Http404

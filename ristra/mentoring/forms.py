@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import time
+from typing import Any, NoReturn
 
 from django import forms
+from django.core import signing
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ristra.accounts.models import ProgramScope
@@ -10,6 +14,7 @@ from ristra.mentoring.models import (
     MAX_CAPACITY,
     Audience,
     CheckIn,
+    Connection,
     ConstraintKind,
     Cycle,
     Enrolment,
@@ -56,16 +61,49 @@ class ProgramForm(_USWDS, forms.ModelForm):
             "days_to_accept",
             "load_cap",
             "checkin_every_days",
+            "max_ranked",
+            "offers_connections",
+            "connections_auto",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    topics_text = forms.CharField(
+        label=_("Connection topics, one a line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "What applicants may ask to talk about, e.g. a specialty, research, "
+            "living in the city. Volunteers choose among the same topics."
+        ),
+    )
 
     def __init__(self, *args: Any, scopes: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scope"].queryset = scopes if scopes is not None else ProgramScope.objects.all()  # type: ignore[attr-defined]
+        self.fields["max_ranked"].required = False
         if self.instance.pk:
             self.fields["slug"].disabled = True
             self.fields["scope"].disabled = True
+            self.fields["topics_text"].initial = "\n".join(self.instance.connection_topics or [])
         self._style()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        topics: list[str] = []
+        for line in (data.pop("topics_text", "") or "").splitlines():
+            topic = line.strip()[:100]
+            if topic and topic not in topics:
+                topics.append(topic)
+        if data.get("offers_connections") and not topics:
+            self.add_error("topics_text", _("List at least one topic to offer connections."))
+        data["connection_topics"] = topics
+        if data.get("max_ranked") is None:
+            data["max_ranked"] = Program._meta.get_field("max_ranked").default
+        return data
+
+    def save(self, commit: bool = True) -> Program:
+        self.instance.connection_topics = self.cleaned_data["connection_topics"]
+        return super().save(commit=commit)  # type: ignore[no-any-return]
 
 
 class CycleForm(_USWDS, forms.ModelForm):
@@ -334,4 +372,142 @@ class FeedbackForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
+    )
+
+
+# --- one-time connections -------------------------------------------------------------
+
+#: A person needs at least this long to read and fill in the public form.
+MIN_SECONDS = 3
+#: A form older than this is refused (fetch the page again).
+MAX_FORM_AGE = 24 * 3600
+#: Requests accepted from one sender (a keyed hash of the address) per hour and per day.
+PER_SENDER_HOUR = 3
+PER_SENDER_DAY = 10
+#: Requests accepted for one e-mail address per program per day.
+PER_EMAIL_DAY = 2
+_SALT = "ristra.mentoring.connection-form"
+
+
+def form_token(program: Program, at: float | None = None) -> str:
+    """A signed note of when the form was shown (the minimum-time check)."""
+    return signing.dumps({"p": program.pk, "t": at if at is not None else time.time()}, salt=_SALT)
+
+
+class ConnectionRequestForm(forms.Form):
+    """The public form. It asks no demographics and nothing about one's background."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(label=_("Your e-mail address"))
+    interests = forms.MultipleChoiceField(
+        label=_("Topics you are interested in"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("We look for someone who shares at least one of them."),
+    )
+    message = forms.CharField(
+        label=_("What would you like to talk about?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "The person you are introduced to reads this. Please do not include anything "
+            "about your background you would not want someone who reviews applications "
+            "to know."
+        ),
+    )
+    #: Honeypot: hidden from people (and from assistive technology); bots fill it in.
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+    started = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, program: Program, sender_hash: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.program = program
+        self.sender_hash = sender_hash
+        self.fields["interests"].choices = [(t, t) for t in program.connection_topics or []]  # type: ignore[attr-defined]
+        self.fields["started"].initial = form_token(program)
+        self.fields["website"].widget.attrs.update(
+            {"autocomplete": "off", "tabindex": "-1", "class": "usa-input"}
+        )
+        for name in ("name", "email"):
+            self.fields[name].widget.attrs["class"] = "usa-input"
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["message"].widget.attrs["class"] = "usa-textarea"
+        self.is_spam = False
+
+    def _refuse(self) -> NoReturn:
+        self.is_spam = True
+        raise forms.ValidationError(
+            _("We could not accept this request. Please wait a minute and try again."),
+            code="refused",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.data.get("website"):
+            self._refuse()
+        try:
+            token = signing.loads(self.data.get("started", ""), salt=_SALT, max_age=MAX_FORM_AGE)
+        except signing.BadSignature:
+            self._refuse()
+        age = time.time() - float(token.get("t", 0))
+        if token.get("p") != self.program.pk or not MIN_SECONDS <= age <= MAX_FORM_AGE:
+            self._refuse()
+        now = timezone.now()
+        recent = Connection.objects.filter(created_at__gte=now - dt.timedelta(days=1))
+        if self.sender_hash:
+            mine = recent.filter(sender_hash=self.sender_hash)
+            hour = now - dt.timedelta(hours=1)
+            if mine.count() >= PER_SENDER_DAY or mine.filter(created_at__gte=hour).count() >= (
+                PER_SENDER_HOUR
+            ):
+                self._refuse()
+        email = data.get("email")
+        if (
+            email
+            and recent.filter(program=self.program, email__iexact=email).count() >= PER_EMAIL_DAY
+        ):
+            self._refuse()
+        return data
+
+
+class VolunteerForm(forms.Form):
+    topics = forms.MultipleChoiceField(
+        label=_("Topics I am glad to talk about"), widget=forms.CheckboxSelectMultiple
+    )
+    per_month = forms.TypedChoiceField(
+        label=_("Connections I accept a month"),
+        choices=[(n, str(n)) for n in range(1, 11)],
+        coerce=int,
+        initial=2,
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    about = forms.CharField(
+        label=_("A line about me for the introduction"),
+        max_length=300,
+        required=False,
+        help_text=_("For example: 'PGY-2 in Pediatrics; moved here with a family'."),
+        widget=forms.TextInput(attrs={"class": "usa-input"}),
+    )
+    active = forms.BooleanField(label=_("Take new connections"), required=False, initial=True)
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].choices = [(t, t) for t in program.connection_topics or []]  # type: ignore[attr-defined]
+
+
+class FollowUpForm(forms.Form):
+    met = forms.TypedChoiceField(
+        label=_("Did they meet?"),
+        choices=[("", _("Not known yet")), ("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: {"yes": True, "no": False}.get(v),
+        empty_value=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 3}),
+        help_text=_("Seen by the program's coordinators and the volunteer only."),
     )

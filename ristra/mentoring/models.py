@@ -72,6 +72,32 @@ class Program(models.Model):
         default=30,
         validators=[MinValueValidator(7), MaxValueValidator(180)],
     )
+    max_ranked = models.PositiveSmallIntegerField(
+        _("mentors a mentee may rank (assigned mode; 0: no ranking)"),
+        default=5,
+        validators=[MaxValueValidator(10)],
+        help_text=_(
+            "Mentees may list the mentors they would like, in order; matching uses their "
+            "list first, then every other suitable mentor by fit."
+        ),
+    )
+    offers_connections = models.BooleanField(
+        _("offer one-time connections"),
+        default=False,
+        help_text=_(
+            "A public form lets applicants (no account needed) ask to talk once with a "
+            "volunteer who shares their interests."
+        ),
+    )
+    connection_topics = models.JSONField(_("connection topics"), default=list, blank=True)
+    connections_auto = models.BooleanField(
+        _("introduce connections automatically"),
+        default=False,
+        help_text=_(
+            "On: the best-fitting willing volunteer is introduced as soon as a request "
+            "arrives. Off: a coordinator confirms each introduction."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -248,6 +274,8 @@ class Enrolment(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     #: keys of preference questions the mentee asked to count
     preferences_used = models.JSONField(default=list, blank=True)
+    #: assigned mode: mentor enrolment ids the mentee would like, first choice first
+    ranked_mentors = models.JSONField(default=list, blank=True)
     status = models.CharField(
         max_length=16, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
     )
@@ -485,3 +513,98 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.satisfaction}"
+
+
+# --- one-time connections -------------------------------------------------------------
+
+
+class Volunteer(models.Model):
+    """A person with an account who is willing to talk once with applicants.
+
+    They choose the topics they will talk about and how many connections a month they
+    accept; the system never suggests them beyond that.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="volunteers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connection_volunteering"
+    )
+    topics = models.JSONField(_("topics I am glad to talk about"), default=list)
+    per_month = models.PositiveSmallIntegerField(
+        _("connections I accept a month"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    about = models.CharField(
+        _("a line about me for the introduction"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example: 'PGY-2 in Pediatrics; moved here with a family'."),
+    )
+    active = models.BooleanField(_("take new connections"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "user__last_name", "user__first_name", "id"]
+        verbose_name = _("connection volunteer")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="mentoring_volunteer_once"),
+            models.CheckConstraint(
+                condition=Q(per_month__gte=1) & Q(per_month__lte=10),
+                name="mentoring_volunteer_per_month_1_to_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ConnectionStatus(models.TextChoices):
+    NEW = "new", _("Waiting for an introduction")
+    INTRODUCED = "introduced", _("Introduced")
+    CLOSED = "closed", _("Closed without an introduction")
+
+
+class Connection(models.Model):
+    """An applicant's request to talk once with someone, its introduction and follow-up.
+
+    The form asks no demographics and nothing about the applicant's background: what a
+    volunteer reads is the name, e-mail, chosen topics and the applicant's own message.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="connections")
+    name = models.CharField(_("your name"), max_length=200)
+    email = models.EmailField(_("your e-mail address"))
+    interests = models.JSONField(_("interests"), default=list)
+    message = models.TextField(_("what you would like to talk about"), max_length=2000)
+    status = models.CharField(
+        max_length=12, choices=ConnectionStatus.choices, default=ConnectionStatus.NEW
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections"
+    )
+    #: who made the introduction: a coordinator, or None for the system
+    introduced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    introduced_at = models.DateTimeField(null=True, blank=True)
+    met = models.BooleanField(_("did they meet?"), null=True, blank=True)
+    followup_notes = models.TextField(_("follow-up notes"), blank=True, max_length=2000)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followup_reminded_at = models.DateTimeField(null=True, blank=True)
+    #: a keyed hash of the sender's address, for the rate limit (the address is not kept)
+    sender_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("one-time connection")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="introduced") | Q(introduced_at__isnull=False),
+                name="mentoring_connection_introduced_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -338,7 +339,41 @@ def matching_inputs(cycle: Cycle, *, on: dt.date | None = None) -> Inputs:
         pins=pins,
         forbids=forbids,
     )
+    if not program.is_self_match and program.max_ranked:
+        mentees = with_stated_lists(mentees, mentors, criteria, rules, mentee_rows)
     return Inputs(mentees, mentors, criteria, rules, {str(e.pk): e for e in enrolments})
+
+
+def with_stated_lists(
+    mentees: list[core.Mentee],
+    mentors: list[core.Mentor],
+    criteria: list[core.Criterion],
+    rules: core.Rules,
+    rows: Sequence[Enrolment],
+) -> list[core.Mentee]:
+    """Mentees who ranked mentors get ``preferences``: their list (mentors still in the
+    cycle, in their order), then every other mentor by fit, so a short or popular list
+    never leaves them unmatched. The core drops the mentors a rule excludes."""
+    ranked = {str(e.pk): [str(x) for x in e.ranked_mentors] for e in rows if e.ranked_mentors}
+    if not ranked or not mentors:
+        return mentees
+    points = core.build(mentees, mentors, criteria, rules).points
+    mentor_ids = [p.id for p in mentors]
+    known = set(mentor_ids)
+    out: list[core.Mentee] = []
+    for i, mentee in enumerate(mentees):
+        stated = [x for x in dict.fromkeys(ranked.get(mentee.id, [])) if x in known]
+        if not stated:
+            out.append(mentee)
+            continue
+        rest = sorted(
+            (j for j, mid in enumerate(mentor_ids) if mid not in stated),
+            key=lambda j, i=i: (-int(points[i, j]), j),  # type: ignore[misc]
+        )
+        out.append(
+            dataclasses.replace(mentee, preferences=(*stated, *(mentor_ids[j] for j in rest)))
+        )
+    return out
 
 
 # --- reasons --------------------------------------------------------------------------
@@ -610,3 +645,55 @@ def overall_rates(cycle: Cycle) -> dict[str, Any]:
     mentees, mentors = split_roles(active_enrolments(cycle))
     matched = cycle.pairs.filter(status=PairStatus.ACTIVE).values("mentee_id").distinct().count()
     return {"mentees": len(mentees), "mentors": len(mentors), "matched": matched}
+
+
+# --- one-time connections -------------------------------------------------------------
+
+
+def month_start(now: dt.datetime) -> dt.datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def volunteer_load(program: Any, now: dt.datetime | None = None) -> dict[int, int]:
+    """Introductions made this calendar month (UTC), per volunteer of the program."""
+    from ristra.mentoring.models import Connection
+
+    now = now or timezone.now()
+    return dict(
+        Connection.objects.filter(
+            program=program, volunteer__isnull=False, introduced_at__gte=month_start(now)
+        )
+        .values_list("volunteer_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+@dataclass
+class VolunteerSuggestion:
+    volunteer: Any
+    shared: list[str]
+    this_month: int
+
+
+def volunteer_suggestions(
+    connection: Any, *, now: dt.datetime | None = None, limit: int = 10
+) -> list[VolunteerSuggestion]:
+    """Willing volunteers for a request, best first: only active volunteers who share at
+    least one of the applicant's interests and have room left this month (their own
+    limit); more shared topics first, then the fewest introductions this month."""
+    from ristra.mentoring.models import Volunteer
+
+    load = volunteer_load(connection.program, now)
+    wanted = [str(t) for t in connection.interests or []]
+    out: list[VolunteerSuggestion] = []
+    for v in Volunteer.objects.filter(
+        program=connection.program, active=True, user__is_active=True
+    ).select_related("user"):
+        taken = int(load.get(v.pk, 0))
+        shared = [t for t in wanted if t in (v.topics or [])]
+        if not shared or taken >= v.per_month:
+            continue
+        out.append(VolunteerSuggestion(v, shared, taken))
+    out.sort(key=lambda s: (-len(s.shared), s.this_month, s.volunteer.pk))
+    return out[:limit]

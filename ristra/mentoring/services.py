@@ -24,6 +24,8 @@ from ristra.audit.services import audit_record
 from ristra.mentoring import selectors
 from ristra.mentoring.models import (
     CheckIn,
+    Connection,
+    ConnectionStatus,
     ConstraintKind,
     Cycle,
     CycleStatus,
@@ -38,20 +40,32 @@ from ristra.mentoring.models import (
     PairStatus,
     Program,
     RequestStatus,
+    Volunteer,
 )
 from ristra.people.models import Identifier, IdSystem
 
 # --- mail -----------------------------------------------------------------------------
 
 
-def _send(*, to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+def _send(
+    *,
+    to: str | Sequence[str],
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    reply_to: Sequence[str] = (),
+) -> None:
     """One message with a text part and an HTML part (templates mentoring/email/*.txt|html)."""
-    if not to:
+    recipients = [to] if isinstance(to, str) else [a for a in to if a]
+    recipients = [a for a in recipients if a]
+    if not recipients:
         return
     context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
     text = render_to_string(f"mentoring/email/{template}.txt", context)
     html = render_to_string(f"mentoring/email/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=recipients, reply_to=list(reply_to) or None
+    )
     message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
 
@@ -559,4 +573,173 @@ def pairs_remind(*, today: dt.date | None = None) -> int:
                 last_reminded_at=dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
             )
             sent += 1
+    return sent
+
+
+# --- assigned mode: a mentee's ranked mentors -----------------------------------------
+
+
+def ranking_save(*, enrolment: Enrolment, mentor_ids: Sequence[int]) -> Enrolment:
+    """The mentors the mentee would like, first choice first (an empty list clears it)."""
+    seen: list[int] = []
+    for mid in mentor_ids:
+        if mid not in seen:
+            seen.append(int(mid))
+    enrolment.ranked_mentors = seen[: enrolment.cycle.program.max_ranked]
+    enrolment.save(update_fields=["ranked_mentors", "updated_at"])
+    return enrolment
+
+
+# --- one-time connections -------------------------------------------------------------
+
+
+def volunteer_save(*, program: Program, user: Any, **fields: Any) -> Volunteer:
+    volunteer, _ = Volunteer.objects.update_or_create(program=program, user=user, defaults=fields)
+    return volunteer
+
+
+def program_coordinator_emails(program: Program) -> list[str]:
+    """The program's managers (program managers scoped to it), who coordinate connections."""
+    from ristra.accounts.models import Role as AccountRole
+    from ristra.accounts.models import User
+
+    return sorted(
+        set(
+            User.objects.filter(
+                is_active=True, role=AccountRole.PROGRAM_MANAGER, programs=program.scope
+            )
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+@transaction.atomic
+def connection_submit(
+    *,
+    program: Program,
+    name: str,
+    email: str,
+    interests: Sequence[str],
+    message: str,
+    sender_hash: str = "",
+    now: dt.datetime | None = None,
+) -> Connection:
+    """Record an applicant's request; introduce at once when the program does it
+    automatically and a willing volunteer fits, otherwise tell the coordinators."""
+    connection = Connection.objects.create(
+        program=program,
+        name=name,
+        email=email,
+        interests=list(interests),
+        message=message,
+        sender_hash=sender_hash,
+    )
+    if program.connections_auto:
+        best = selectors.volunteer_suggestions(connection, now=now, limit=1)
+        if best:
+            return connection_introduce(
+                connection=connection, volunteer=best[0].volunteer, user=None, now=now
+            )
+    coordinators = program_coordinator_emails(program)
+    if coordinators:
+        _after_commit_send(
+            to=coordinators,
+            subject=_t("A connection request in %(program)s") % {"program": program.name},
+            template="connection_new",
+            context={"connection": connection, "program": program},
+        )
+    return connection
+
+
+class ConnectionRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def connection_introduce(
+    *, connection: Connection, volunteer: Volunteer, user: Any, now: dt.datetime | None = None
+) -> Connection:
+    """Introduce the applicant and the volunteer to each other in one e-mail to both.
+
+    ``user`` is the coordinator (None: the system). Refused when the request was already
+    introduced or closed, or the volunteer has no room left this month or shares no topic.
+    """
+    now = now or timezone.now()
+    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    if connection.status != ConnectionStatus.NEW:
+        raise ConnectionRefused("not waiting")
+    fits = {
+        s.volunteer.pk for s in selectors.volunteer_suggestions(connection, now=now, limit=10_000)
+    }
+    if volunteer.pk not in fits or volunteer.program_id != connection.program_id:
+        raise ConnectionRefused("volunteer not available")
+    connection.volunteer = volunteer
+    connection.status = ConnectionStatus.INTRODUCED
+    connection.introduced_at = now
+    connection.introduced_by = user if getattr(user, "is_authenticated", False) else None
+    connection.save(update_fields=["volunteer", "status", "introduced_at", "introduced_by"])
+    audit_record(
+        actor=user,
+        action=Action.UPDATE,
+        object_type="mentoring_connection",
+        object_id=connection.pk,
+        summary=f"Introduced connection #{connection.pk} to volunteer #{volunteer.pk}",
+    )
+    shared = [t for t in connection.interests if t in (volunteer.topics or [])]
+    volunteer_email = volunteer.user.email
+    _after_commit_send(
+        to=[connection.email, volunteer_email],
+        reply_to=[connection.email, volunteer_email],
+        subject=_t("An introduction from %(program)s") % {"program": connection.program.name},
+        template="connection_introduction",
+        context={
+            "connection": connection,
+            "volunteer": volunteer,
+            "program": connection.program,
+            "shared": shared,
+        },
+    )
+    return connection
+
+
+def connection_close(*, connection: Connection, user: Any) -> Connection:
+    if connection.status == ConnectionStatus.NEW:
+        connection.status = ConnectionStatus.CLOSED
+        connection.save(update_fields=["status"])
+    return connection
+
+
+def connection_follow_up(
+    *, connection: Connection, met: bool | None, notes: str, now: dt.datetime | None = None
+) -> Connection:
+    connection.met = met
+    connection.followup_notes = notes
+    connection.followed_up_at = now or timezone.now()
+    connection.save(update_fields=["met", "followup_notes", "followed_up_at"])
+    return connection
+
+
+def connections_remind_follow_up(*, now: dt.datetime | None = None, after_days: int = 14) -> int:
+    """Ask each volunteer once, ``after_days`` after an introduction, whether they met."""
+    now = now or timezone.now()
+    due = Connection.objects.filter(
+        status=ConnectionStatus.INTRODUCED,
+        followed_up_at__isnull=True,
+        followup_reminded_at__isnull=True,
+        introduced_at__lte=now - dt.timedelta(days=after_days),
+        volunteer__isnull=False,
+    ).select_related("volunteer__user", "program")
+    sent = 0
+    for connection in due:
+        with translation.override(settings.LANGUAGE_CODE):
+            _send(
+                to=connection.volunteer.user.email,  # type: ignore[union-attr]
+                subject=_t("Did you meet? A connection in %(program)s")
+                % {"program": connection.program.name},
+                template="connection_follow_up",
+                context={"connection": connection},
+            )
+        Connection.objects.filter(pk=connection.pk).update(followup_reminded_at=now)
+        sent += 1
     return sent

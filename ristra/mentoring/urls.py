@@ -31,6 +31,7 @@ urlpatterns = [
         views.constraint_delete,
         name="constraint_delete",
     ),
+    path("cycles/<int:cycle_id>/rank/", views.rank_mentors, name="rank"),
     path("cycles/<int:cycle_id>/suggestions/", views.suggestions, name="suggestions"),
     path("cycles/<int:cycle_id>/health/", views.health, name="health"),
     path("cycles/<int:cycle_id>/equity/", views.equity, name="equity"),
@@ -39,4 +40,10 @@ urlpatterns = [
     path("requests/<int:request_id>/answer/", views.request_respond, name="request_respond"),
     path("pairs/<int:pair_id>/", views.pair_detail, name="pair"),
     path("service-record.<str:fmt>", views.service_record, name="service_record"),
+    path("connect/<slug:slug>/", views.connect, name="connect"),
+    path("connect/<slug:slug>/thanks/", views.connect_thanks, name="connect_thanks"),
+    path("programs/<slug:slug>/volunteer/", views.volunteer, name="volunteer"),
+    path("programs/<slug:slug>/outcomes/", views.outcomes, name="outcomes"),
+    path("programs/<slug:slug>/connections/", views.connections, name="connections"),
+    path("connections/<int:connection_id>/", views.connection_detail, name="connection"),
 ]

@@ -3,6 +3,8 @@ and the participant's (enrol, suggestions and requests, pair page, service recor
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +24,8 @@ from ristra.core.exports import export_response
 from ristra.mentoring import selectors, services
 from ristra.mentoring.access import (
     can_see_demographics,
+    get_connection_for_user,
+    get_connection_program,
     get_cycle_for_manager,
     get_cycle_for_participant,
     get_own_enrolment,
@@ -28,19 +33,25 @@ from ristra.mentoring.access import (
     get_program_for_manager,
     get_request_for_mentor,
     get_run_for_manager,
+    get_volunteer_program,
     managed_programs,
 )
 from ristra.mentoring.forms import (
     CheckInForm,
+    ConnectionRequestForm,
     ConstraintForm,
     CycleForm,
     EnrolmentForm,
     FeedbackForm,
+    FollowUpForm,
     GoalForm,
     ProgramForm,
     QuestionForm,
+    VolunteerForm,
 )
 from ristra.mentoring.models import (
+    Connection,
+    ConnectionStatus,
     Cycle,
     CycleStatus,
     Enrolment,
@@ -51,7 +62,9 @@ from ristra.mentoring.models import (
     Pair,
     PairConstraint,
     PairStatus,
+    Program,
     RequestStatus,
+    Volunteer,
 )
 
 PARTICIPATE = access.MENTORING_PARTICIPATE
@@ -114,6 +127,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "waiting": waiting,
             "managed": managed_programs(user),
             "can_create": access.can(user, access.MENTORING_CREATE_PROGRAM),
+            "connection_programs": Program.objects.filter(offers_connections=True),
+            "my_connections": Connection.objects.filter(volunteer__user=user)
+            .select_related("program")
+            .order_by("-introduced_at")[:20],
         },
     )
 
@@ -718,4 +735,264 @@ def service_record(request: HttpRequest, fmt: str) -> HttpResponse:
         headers=headers,
         rows=rows,
         sheet=_("Mentoring"),
+    )
+
+
+# --- one-time connections -------------------------------------------------------------
+
+
+def _sender_hash(request: HttpRequest) -> str:
+    """A keyed hash of the sender's address: enough for a rate limit, not an address."""
+    address = str(request.META.get("REMOTE_ADDR") or "")
+    if not address:
+        return ""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, b"connect:" + address.encode(), hashlib.sha256).hexdigest()
+
+
+def connect(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public request form (no account needed)."""
+    program = get_connection_program(slug)
+    form = ConnectionRequestForm(
+        request.POST or None, program=program, sender_hash=_sender_hash(request)
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            services.connection_submit(
+                program=program,
+                name=d["name"],
+                email=d["email"],
+                interests=d["interests"],
+                message=d["message"],
+                sender_hash=form.sender_hash,
+            )
+            return redirect("mentoring:connect_thanks", program.slug)
+        status = 400 if form.is_spam else 200
+        if form.is_spam:  # a fresh form (new token), the answers kept
+            form = ConnectionRequestForm(
+                initial={k: request.POST.get(k, "") for k in ("name", "email", "message")},
+                program=program,
+            )
+            form.refused = True  # type: ignore[attr-defined]
+    return render(
+        request, "mentoring/connect.html", {"program": program, "form": form}, status=status
+    )
+
+
+def connect_thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_connection_program(slug)
+    return render(request, "mentoring/connect_thanks.html", {"program": program})
+
+
+@access.permission_required(PARTICIPATE)
+def volunteer(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_volunteer_program(request.user, slug)
+    user: Any = request.user
+    mine = Volunteer.objects.filter(program=program, user=user).first()
+    initial = (
+        {
+            "topics": mine.topics,
+            "per_month": mine.per_month,
+            "about": mine.about,
+            "active": mine.active,
+        }
+        if mine
+        else None
+    )
+    form = VolunteerForm(request.POST or None, program=program, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.volunteer_save(program=program, user=request.user, **form.cleaned_data)
+        messages.success(request, _("Thank you. Your choices are saved."))
+        return redirect("mentoring:volunteer", program.slug)
+    connections = (
+        Connection.objects.filter(volunteer=mine).order_by("-introduced_at") if mine else []
+    )
+    return render(
+        request,
+        "mentoring/volunteer.html",
+        {
+            "section": "mentoring",
+            "program": program,
+            "form": form,
+            "volunteer": mine,
+            "connections": connections,
+            "this_month": selectors.volunteer_load(program).get(mine.pk, 0) if mine else 0,
+        },
+    )
+
+
+@access.permission_required(PARTICIPATE)
+def connections(request: HttpRequest, slug: str) -> HttpResponse:
+    """The coordinator's list: requests (waiting first) and volunteers with this month's load."""
+    program = get_program_for_manager(request.user, slug)
+    load = selectors.volunteer_load(program)
+    volunteers = [
+        (v, load.get(v.pk, 0)) for v in program.volunteers.select_related("user").order_by("id")
+    ]
+    requests = list(
+        program.connections.select_related("volunteer__user").order_by("status", "-created_at")
+    )
+    return render(
+        request,
+        "mentoring/connections.html",
+        {
+            "section": "mentoring",
+            "program": program,
+            "requests": requests,
+            "volunteers": volunteers,
+            "public_url": request.build_absolute_uri(
+                reverse("mentoring:connect", args=[program.slug])
+            ),
+        },
+    )
+
+
+@access.permission_required(PARTICIPATE)
+def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection, side = get_connection_for_user(request.user, connection_id)
+    followup = FollowUpForm(
+        initial={
+            "met": "" if connection.met is None else ("yes" if connection.met else "no"),
+            "notes": connection.followup_notes,
+        }
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "followup" and connection.status == ConnectionStatus.INTRODUCED:
+            followup = FollowUpForm(request.POST)
+            if followup.is_valid():
+                services.connection_follow_up(
+                    connection=connection,
+                    met=followup.cleaned_data["met"],
+                    notes=followup.cleaned_data["notes"],
+                )
+                messages.success(request, _("Follow-up recorded."))
+                return redirect("mentoring:connection", connection.pk)
+        elif action == "introduce" and side == "manager":
+            chosen = Volunteer.objects.filter(
+                pk=request.POST.get("volunteer") or 0, program=connection.program
+            ).first()
+            try:
+                if chosen is None:
+                    raise services.ConnectionRefused("no volunteer")
+                services.connection_introduce(
+                    connection=connection, volunteer=chosen, user=request.user
+                )
+            except services.ConnectionRefused:
+                messages.error(
+                    request, _("That introduction is not possible: choose a suggested volunteer.")
+                )
+            else:
+                messages.success(request, _("Introduced: both have been e-mailed."))
+            return redirect("mentoring:connection", connection.pk)
+        elif action == "close" and side == "manager":
+            services.connection_close(connection=connection, user=request.user)
+            messages.success(request, _("Request closed."))
+            return redirect("mentoring:connections", connection.program.slug)
+        else:
+            raise Http404
+    suggestions = (
+        selectors.volunteer_suggestions(connection)
+        if side == "manager" and connection.status == ConnectionStatus.NEW
+        else []
+    )
+    return render(
+        request,
+        "mentoring/connection.html",
+        {
+            "section": "mentoring",
+            "connection": connection,
+            "program": connection.program,
+            "side": side,
+            "suggestions": suggestions,
+            "followup": followup,
+        },
+    )
+
+
+# --- outcomes -------------------------------------------------------------------------
+
+
+@access.permission_required(PARTICIPATE)
+def outcomes(request: HttpRequest, slug: str) -> HttpResponse:
+    """Retention and promotion of the program's mentees against comparable
+    non-participants, from the person record, suppressed like the dashboards."""
+    from ristra.mentoring.outcomes import outcome_tables
+
+    program = get_program_for_manager(request.user, slug)
+    tables = outcome_tables(program, settings.RISTRA_MIN_CELL, timezone.localdate())
+    audit_record(
+        actor=request.user,
+        action=Action.VIEW,
+        object_type="mentoring_outcomes",
+        object_id=program.pk,
+        summary=f"Viewed the outcomes of mentoring program '{program.name}'",
+        request=request,
+    )
+    return render(
+        request,
+        "mentoring/outcomes.html",
+        {
+            "section": "mentoring",
+            "program": program,
+            "tables": tables,
+            "min_cell": settings.RISTRA_MIN_CELL,
+        },
+    )
+
+
+# --- assigned mode: a mentee ranks the mentors they would like ------------------------
+
+
+@access.permission_required(PARTICIPATE)
+def rank_mentors(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = get_cycle_for_participant(request.user, cycle_id)
+    mentee = get_own_enrolment(request.user, cycle)
+    program = cycle.program
+    if (
+        program.is_self_match
+        or program.max_ranked == 0
+        or mentee is None
+        or not mentee.can_be_mentee
+        or mentee.status != "active"
+    ):
+        raise Http404
+    if cycle.status != CycleStatus.ENROLLING:
+        messages.info(request, _("Enrolment is closed; your list can no longer be changed."))
+        return redirect("mentoring:home")
+    questions = list(program.questions.all())
+    offered = selectors.suggestions(cycle, mentee, limit=10_000)
+    allowed = {s.mentor.pk for s in offered}
+    if request.method == "POST":
+        chosen: list[int] = []
+        for n in range(1, program.max_ranked + 1):
+            value = request.POST.get(f"choice_{n}", "")
+            if value.isdigit() and int(value) in allowed and int(value) not in chosen:
+                chosen.append(int(value))
+        services.ranking_save(enrolment=mentee, mentor_ids=chosen)
+        messages.success(
+            request,
+            _("Your list is saved.")
+            if chosen
+            else _("Your list is cleared; you are matched by fit."),
+        )
+        return redirect("mentoring:rank", cycle.pk)
+    current = [m for m in mentee.ranked_mentors or [] if m in allowed]
+    rows = [
+        (
+            s,
+            selectors.reason_texts(s.reasons, questions),
+            selectors.public_answers(s.mentor, questions),
+        )
+        for s in offered
+    ]
+    slots = [
+        (n, current[n - 1] if n <= len(current) else None) for n in range(1, program.max_ranked + 1)
+    ]
+    return render(
+        request,
+        "mentoring/rank.html",
+        {"section": "mentoring", "cycle": cycle, "rows": rows, "slots": slots},
     )
