@@ -48,7 +48,7 @@ import dataclasses
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -71,6 +71,7 @@ TEMPLATES: Final[Mapping[Kind, str]] = {
 PRIVATE_DETAIL: Final = "matches a stated preference"
 RANK_CAP: Final = 100  # the rank policy counts a rank beyond this as this
 _CHUNK: Final = 16  # list entries a proposing mentee takes from numpy at a time
+_BLOCK: Final = 1 << 22  # list entries per block in the passes over every entry
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -352,6 +353,13 @@ class Instance:
         return seats
 
 
+def _row_blocks(n: int, width: int) -> list[slice]:
+    """Row ranges of about ``_BLOCK`` entries: the big passes run block by block, so their
+    temporaries stay small."""
+    step = max(1, _BLOCK // max(width, 1))
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
+
+
 def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> IntArray:
     return np.fromiter(
         (-1 if v is None else vocabulary.setdefault(v, len(vocabulary)) for v in values),
@@ -380,10 +388,12 @@ def _add_criterion(
     if criterion.kind == "same":
         a = _codes([_single(v, criterion) for v in ours], vocabulary)
         b = _codes([_single(v, criterion) for v in theirs], vocabulary)
-        met = a[:, None] == np.where(b < 0, -2, b)[None, :]  # missing never matches
-        points += met.astype(np.int32) * np.int32(weight)
-        if criterion.weight == "must":
-            acceptable &= met
+        b = np.where(b < 0, -2, b)  # missing never matches
+        for block in _row_blocks(*points.shape):
+            met = a[block, None] == b[None, :]
+            np.add(points[block], np.int32(weight), out=points[block], where=met)
+            if criterion.weight == "must":
+                acceptable[block] &= met
         return
     rows = _incidence([_as_set(v) for v in ours], vocabulary)
     cols = _incidence([_as_set(v) for v in theirs], vocabulary)
@@ -393,22 +403,26 @@ def _add_criterion(
         a_inc[i, codes] = 1
     for j, codes in enumerate(cols):
         b_inc[j, codes] = 1
-    shared = a_inc @ b_inc.T  # exact small integers
-    if criterion.weight == "must":
-        acceptable &= shared > 0
     wanted = np.array([max(len(r), 1) for r in rows], np.float32)[:, None]
-    if 2 * weight * float(wanted.max(initial=1)) < 2**22:
-        # floor((2 w shared + s) / 2s) in float32: numerator and denominator are exact, and a
-        # non-integer quotient is at least 1/2s from the next integer, far above the error
-        shared *= 2 * weight
-        shared += wanted
-        shared /= 2 * wanted
-        np.floor(shared, out=shared)
-        points += shared.astype(np.int32)
-    else:  # pragma: no cover - sets of hundreds of items
-        count = shared.astype(np.int64)
-        size = wanted.astype(np.int64)
-        points += ((2 * weight * count + size) // (2 * size)).astype(np.int32)
+    exact = 2 * weight * float(wanted.max(initial=1)) < 2**22
+    for block in _row_blocks(*points.shape):
+        shared = a_inc[block] @ b_inc.T  # exact small integers
+        if criterion.weight == "must":
+            acceptable[block] &= shared > 0
+        if exact:
+            # floor((2 w shared + s) / 2s) in float32: numerator and denominator are exact,
+            # and a non-integer quotient is at least 1/2s from the next integer, far above
+            # the error
+            size = wanted[block]
+            shared *= 2 * weight
+            shared += size
+            shared /= 2 * size
+            np.floor(shared, out=shared)
+            points[block] += shared.astype(np.int32)
+        else:  # pragma: no cover - sets of hundreds of items
+            count = shared.astype(np.int64)
+            whole = wanted[block].astype(np.int64)
+            points[block] += ((2 * weight * count + whole) // (2 * whole)).astype(np.int32)
 
 
 def build(
@@ -500,45 +514,60 @@ def _mentor_keys(points: NDArray[np.int32], i: ArrayLike, j: ArrayLike) -> IntAr
     return keys
 
 
-def _truncate(choices: IntArray, count: IntArray, k: int | None) -> tuple[IntArray, IntArray]:
+def _truncate(
+    choices: NDArray[np.int32], count: IntArray, k: int | None
+) -> tuple[NDArray[np.int32], IntArray]:
+    """Cut to ``k`` and to the longest list, -1 past each list's end (in place when the
+    width is unchanged)."""
     width = int(count.max(initial=0)) if k is None else min(int(count.max(initial=0)), k)
     count = np.minimum(count, width)
-    choices = choices[:, :width].copy()
+    if choices.shape[1] != width:
+        choices = choices[:, :width].copy()
     choices[np.arange(width)[None, :] >= count[:, None]] = -1
     return choices, count
 
 
 def _score_lists(
     points: NDArray[np.int32], allowed: BoolArray, k: int | None
-) -> tuple[IntArray, IntArray]:
+) -> tuple[NDArray[np.int32], IntArray]:
     rows, m = points.shape
     count = allowed.sum(axis=1)
     width = int(count.max(initial=0)) if k is None else min(int(count.max(initial=0)), k)
     if width == 0:
-        return np.full((rows, 0), -1, np.int64), np.zeros(rows, np.int64)
-    neg = points.astype(np.int64)
-    neg *= -m
-    neg -= np.arange(m - 1, -1, -1)  # ties: the lower mentor index first
-    neg[~allowed] = 1  # after every allowed mentor
-    if width < m:
-        part = np.argpartition(neg, width - 1, axis=1)[:, :width]
-        order = np.argsort(np.take_along_axis(neg, part, axis=1), axis=1)
-        choices = np.take_along_axis(part, order, axis=1)
-    else:
-        choices = np.argsort(neg, axis=1)
-    del neg
+        return np.full((rows, 0), -1, np.int32), np.zeros(rows, np.int64)
+    # one sort key per entry, unique in its row and holding the mentor index:
+    # -(points * m + m - 1 - j), so ties go to the lower index; 1 after every allowed mentor
+    low, high = int(points.min()), int(points.max())
+    small = np.iinfo(np.int32)
+    fits = -(high * m + m - 1) >= small.min and -low * m <= small.max
+    dtype = np.int32 if fits else np.int64
+    tie = np.arange(m - 1, -1, -1, dtype=dtype)
+    choices = np.empty((rows, width), np.int32)
+    for block in _row_blocks(rows, m):
+        keys: NDArray[np.signedinteger[Any]] = points[block].astype(dtype)
+        np.multiply(keys, -m, out=keys)
+        np.subtract(keys, tie, out=keys)
+        keys[~allowed[block]] = 1
+        if width < m:
+            keys = np.partition(keys, width - 1, axis=1)[:, :width]
+        keys.sort(axis=1)
+        # contiguous: numpy 2.4 writes in-place ufuncs on an (n, 1) column view wrongly
+        best = np.ascontiguousarray(keys[:, :width])
+        np.negative(best, out=best)
+        np.remainder(best, m, out=best)
+        np.subtract(m - 1, best, out=best)
+        choices[block] = best
     return _truncate(choices, count, k)
 
 
 def _stated_lists(
     stated: NDArray[np.int32], allowed: BoolArray, k: int | None
-) -> tuple[IntArray, IntArray]:
-    listed = stated.astype(np.int64)
-    ok = listed >= 0
+) -> tuple[NDArray[np.int32], IntArray]:
+    ok = stated >= 0
     rows, cols = np.nonzero(ok)
-    ok[rows, cols] = allowed[rows, listed[rows, cols]]
+    ok[rows, cols] = allowed[rows, stated[rows, cols]]
     order = np.argsort(~ok, axis=1, kind="stable")  # keep the stated order
-    return _truncate(np.take_along_axis(listed, order, axis=1), ok.sum(axis=1), k)
+    return _truncate(np.take_along_axis(stated, order, axis=1), ok.sum(axis=1), k)
 
 
 def preference_lists(instance: Instance, k: int | None = None) -> Lists:
@@ -551,10 +580,10 @@ def preference_lists(instance: Instance, k: int | None = None) -> Lists:
     if instance.stated is not None:
         by_stated = (instance.stated >= 0).any(axis=1) & ~pinned
     by_score = ~by_stated & ~pinned
-    parts: list[tuple[IntArray, IntArray, IntArray]] = []
     if by_score.all():
-        parts.append((np.arange(n), *_score_lists(instance.points, instance.allowed, k)))
-    elif by_score.any():
+        return Lists(*_score_lists(instance.points, instance.allowed, k), k)
+    parts: list[tuple[IntArray, NDArray[np.int32], IntArray]] = []
+    if by_score.any():
         rows = np.flatnonzero(by_score)
         parts.append((rows, *_score_lists(instance.points[rows], instance.allowed[rows], k)))
     if instance.stated is not None and by_stated.any():
@@ -615,6 +644,24 @@ def _arcs(lists: Lists) -> tuple[IntArray, IntArray, IntArray]:
     """(mentee, mentor, position in the mentee's list) for every list entry."""
     ii, pos = np.nonzero(lists.choices >= 0)
     return ii, lists.choices[ii, pos].astype(np.int64), pos
+
+
+def _entries(lists: Lists, cost: IntArray, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+    """(mentee, mentor, cost) of the list entries under ``mask``, mentee by mentee."""
+    ii, pos = np.nonzero(mask)
+    return ii, lists.choices[ii, pos].astype(np.int64), cost[ii, pos]
+
+
+def _list_points(instance: Instance, lists: Lists) -> IntArray:
+    """(n, width) points of each list entry; 0 past a list's end."""
+    choices = lists.choices
+    out = np.empty(choices.shape, np.int64)
+    for block in _row_blocks(*choices.shape):
+        part = choices[block]
+        points = np.take_along_axis(instance.points[block], part, axis=1)  # -1: any column
+        points[part < 0] = 0
+        out[block] = points
+    return out
 
 
 def _flow(
@@ -725,77 +772,96 @@ def _potentials(
 def _certified_flow(
     instance: Instance,
     lists: Lists,
-    arcs: tuple[IntArray, IntArray, IntArray],
     cost: IntArray,
     seats: IntArray,
     mandatory: BoolArray | None = None,
     first: int = 32,
+    batch: int = 8,
 ) -> IntArray:
     """The optimum over every list entry, solved on few of them.
 
-    Solves on each mentee's ``first`` cheapest arcs, then checks every other arc's reduced
-    cost under the potentials of that solution; arcs that could improve it join and it is
-    solved again.  With none left, the solution is optimal over all arcs (no negative cycle
-    in the full residual graph), including the number matched.  ``mandatory`` mentees
-    must be matched (they get no "unmatched" arc).
+    ``cost`` is (n, width), one cost per list entry (entries past a list's end are
+    ignored).  Solves on each mentee's ``first`` cheapest arcs, then checks every other
+    arc's reduced cost under the potentials of that solution; those with a negative one
+    join (when there are more of them than arcs already in, only each mentee's most
+    negative ones, at least ``batch`` each) and it is solved again.  With none left, the
+    solution is optimal over all arcs (no negative cycle in the full residual graph),
+    including the number matched.  ``mandatory`` mentees must be matched (they get no
+    "unmatched" arc).
     """
-    ii, jj, pos = arcs
     n, width = lists.choices.shape
+    choices = lists.choices
     if width <= 2 * first:
-        return _flow(instance, ii, jj, cost, seats, mandatory)
-    table = np.full((n, width), np.iinfo(np.int64).max)
-    table[ii, pos] = cost
-    cheapest = np.argpartition(table, first - 1, axis=1)[:, :first]
-    del table
-    chosen = np.zeros((n, width), bool)
-    np.put_along_axis(chosen, cheapest, True, axis=1)
-    active = chosen[ii, pos]
-    del chosen
-    sources = np.unique(ii)
+        return _flow(instance, *_entries(lists, cost, choices >= 0), seats, mandatory)
+    blocks = _row_blocks(n, width)
+    active = np.zeros((n, width), bool)
+    top = 0
+    for block in blocks:
+        part, valid, chosen = cost[block], choices[block] >= 0, active[block]
+        top = max(top, int(part.max(where=valid, initial=0)))
+        if ((part[:, 1:] >= part[:, :-1]) | ~valid[:, 1:]).all():
+            chosen[:, :first] = valid[:, :first]  # ascending costs: the first are cheapest
+        else:
+            table = np.where(valid, part, np.iinfo(np.int64).max)
+            cheapest = np.argpartition(table, first - 1, axis=1)[:, :first]
+            np.put_along_axis(chosen, cheapest, True, axis=1)
+            chosen &= valid
+    sources = np.flatnonzero(lists.length > 0)
     if mandatory is not None:
         sources = sources[~mandatory[sources]]
-    big = (n + 1) * (int(cost.max(initial=0)) + 1)
+    big = (n + 1) * (top + 1)
     while True:
-        a_ii, a_jj, a_cost = ii[active], jj[active], cost[active]
-        assign = _flow(instance, a_ii, a_jj, a_cost, seats, mandatory)
-        potential = _potentials(instance, a_ii, a_jj, a_cost, seats, assign, sources, big)
-        rest = np.flatnonzero(~active)
-        reduced = cost[rest] + potential[ii[rest]] - potential[jj[rest] + n]
-        improving = rest[reduced < 0]
-        if not improving.size:
+        arcs = _entries(lists, cost, active)
+        assign = _flow(instance, *arcs, seats, mandatory)
+        potential = _potentials(instance, *arcs, seats, assign, sources, big)
+        heads = potential[n:]  # by mentor; index -1 (past a list's end) is masked below
+        found: list[tuple[IntArray, IntArray, IntArray]] = []
+        for block in blocks:
+            listed = choices[block]
+            reduced = cost[block] - heads[listed]
+            reduced += potential[block, None]
+            reduced[active[block] | (listed < 0)] = 0
+            rows, pos = np.nonzero(reduced < 0)
+            found.append((rows + (block.start or 0), pos, reduced[rows, pos]))
+        rows, pos, reduced = (np.concatenate(parts) for parts in zip(*found, strict=True))
+        if not rows.size:
             return assign
-        active[improving] = True
+        budget = len(arcs[0])
+        if rows.size > budget:  # each mentee's most negative arcs, within the budget
+            order = np.lexsort((reduced, rows))
+            rows, pos = rows[order], pos[order]
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            share = max(batch, budget // len(starts))
+            within = np.arange(rows.size) - np.repeat(starts, np.diff(np.r_[starts, rows.size]))
+            rows, pos = rows[within < share], pos[within < share]
+        active[rows, pos] = True
 
 
 def _welfare(instance: Instance, lists: Lists, seats: IntArray) -> IntArray:
-    arcs = _arcs(lists)
-    points = instance.points[arcs[0], arcs[1]].astype(np.int64)
-    cost = int(points.max(initial=0)) + 1 - points
-    return _certified_flow(instance, lists, arcs, cost, seats)
+    cost = _list_points(instance, lists)
+    np.subtract(int(cost.max(initial=0)) + 1, cost, out=cost)
+    return _certified_flow(instance, lists, cost, seats)
 
 
 def _rank(instance: Instance, lists: Lists, seats: IntArray, rank_weight: float) -> IntArray:
-    arcs = _arcs(lists)
-    points = instance.points[arcs[0], arcs[1]].astype(np.int64)
-    step = round(rank_weight * SCALE)
-    far = np.minimum(arcs[2], RANK_CAP - 1)
-    cost = step * far * far + (int(points.max(initial=0)) + 1 - points)
-    return _certified_flow(instance, lists, arcs, cost, seats)
+    cost = _list_points(instance, lists)
+    np.subtract(int(cost.max(initial=0)) + 1, cost, out=cost)
+    far = np.minimum(np.arange(lists.choices.shape[1]), RANK_CAP - 1)
+    cost += round(rank_weight * SCALE) * far * far
+    return _certified_flow(instance, lists, cost, seats)
 
 
 def _hybrid(instance: Instance, lists: Lists, seats: IntArray) -> tuple[IntArray, int]:
     stable = _deferred_acceptance(instance, lists, seats)
     if not ((stable < 0) & (lists.length > 0)).any():
         return stable, 0
-    arcs = _arcs(lists)
-    ii, jj, _ = arcs
-    points = instance.points[ii, jj].astype(np.int64)
+    points = _list_points(instance, lists)
     top = int(points.max(initial=0)) + 1
     base = top - points  # 1..top: a better score costs less
-    held = stable[ii]
-    move = len(np.unique(ii)) * top + 1  # one move costs more than every score together
-    cost = np.where(held < 0, base, np.where(held == jj, 0, move + base))
-    assign = _certified_flow(instance, lists, arcs, cost, seats, mandatory=stable >= 0)
+    held = stable[:, None]
+    move = int((lists.length > 0).sum()) * top + 1  # one move costs more than every score
+    cost = np.where(held < 0, base, np.where(held == lists.choices, 0, move + base))
+    assign = _certified_flow(instance, lists, cost, seats, mandatory=stable >= 0)
     return assign, int(((stable >= 0) & (assign != stable)).sum())
 
 

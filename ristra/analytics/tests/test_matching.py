@@ -189,7 +189,7 @@ def test_solving_on_the_cheapest_arcs_and_proving_it_gives_the_full_optimum(
     instance = random_instance(seed, n, m, stated=seed % 2 == 0)
     lists = preference_lists(instance)
     seats = instance.residual_capacity()
-    arcs = ii, jj, pos = _arcs(lists)
+    ii, jj, pos = _arcs(lists)
     stable = _deferred_acceptance(instance, lists, seats)
     points = instance.points[ii, jj].astype(np.int64)
     top = int(points.max(initial=0)) + 1
@@ -198,15 +198,18 @@ def test_solving_on_the_cheapest_arcs_and_proving_it_gives_the_full_optimum(
     hybrid = np.where(stable[ii] < 0, welfare, np.where(stable[ii] == jj, 0, 100 * n * top))
     for cost, mandatory in ((welfare, None), (rank, None), (hybrid, stable >= 0)):
         full = _flow(instance, ii, jj, cost, seats, mandatory)
-        pruned = _certified_flow(instance, lists, arcs, cost, seats, mandatory, first=1)
+        table = np.zeros(lists.choices.shape, np.int64)
+        table[ii, pos] = cost
+        for first, batch in ((1, 1), (1, 2), (2, m)):
+            pruned = _certified_flow(instance, lists, table, seats, mandatory, first, batch)
 
-        def total(assign: np.ndarray, cost: np.ndarray = cost) -> tuple[int, int]:
-            on = assign[ii] == jj
-            return int((assign >= 0).sum()), int(cost[on].sum())
+            def total(assign: np.ndarray, cost: np.ndarray = cost) -> tuple[int, int]:
+                on = assign[ii] == jj
+                return int((assign >= 0).sum()), int(cost[on].sum())
 
-        assert total(pruned) == total(full)
-        if mandatory is not None:
-            assert (pruned[mandatory] >= 0).all()
+            assert total(pruned) == total(full)
+            if mandatory is not None:
+                assert (pruned[mandatory] >= 0).all()
 
 
 # --- stable: no blocking pair, same as the matching package --------------------------
@@ -550,3 +553,16 @@ def test_the_rank_policy_avoids_placing_anyone_far_down() -> None:
 def test_capacity_outside_one_to_four_is_rejected() -> None:
     with pytest.raises(ValueError, match="capacity"):
         Mentor("s1", 5)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), m=st.integers(1, 9))
+def test_score_lists_rank_allowed_mentors_by_score_then_index(seed: int, n: int, m: int) -> None:
+    instance = random_instance(seed, n, m)
+    for k in (*range(1, m + 1), None):
+        lists = preference_lists(instance, k)
+        for i in range(n):
+            keys = [(-int(instance.points[i, j]), j) for j in range(m) if instance.allowed[i, j]]
+            ranked = [j for _, j in sorted(keys)][:k]
+            assert lists.choices[i, : lists.length[i]].tolist() == ranked
+            assert (lists.choices[i, lists.length[i] :] == -1).all()
