@@ -30,7 +30,6 @@ from ristra.audit.models import Action
 from ristra.audit.services import audit_record
 from ristra.people import bulk
 from ristra.people.importer import Counts, Pipeline
-from ristra.reports.services import snapshot_refresh_later
 from ristra.people.models import (
     BatchStatus,
     Identifier,
@@ -44,6 +43,7 @@ from ristra.people.models import (
     SelfIdentification,
     Stage,
 )
+from ristra.reports.services import snapshot_refresh_later
 
 
 class ImportRefused(Exception):

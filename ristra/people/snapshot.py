@@ -44,8 +44,9 @@ Tables
     are unknown).  Every person has exactly one row per dimension.
 ``school_categories``
     ``person_id, population, category, value``: every school-defined category in effect
-    on ``on`` evaluated for each population (a population without its own version uses
-    the ``*`` version), yes / no / unknown.
+    on ``on``, yes / no / unknown: rows with population ``*`` for the ``*`` versions, and
+    rows for a population only for the categories it has a version of its own for (so a
+    reader takes the population's rows where they exist, else the ``*`` rows).
 ``stage_details``
     ``person_id, kind, academic_year, program, round, gpa, mcat, reason``: the
     admissions and separation details the reports break down by (one row per stage of
@@ -70,7 +71,12 @@ import polars as pl
 from django.db import connection
 
 from ristra.analytics import conventions as conv
-from ristra.analytics.categories import DEFAULT_ATTRIBUTES, POPULATIONS, CategorySet
+from ristra.analytics.categories import (
+    DEFAULT_ATTRIBUTES,
+    POPULATIONS,
+    CategoryError,
+    CategorySet,
+)
 from ristra.analytics.importspec import DECLINED
 from ristra.people.models import OrgUnit, Person, SelfIdentification, Stage
 
@@ -189,6 +195,24 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+#: Rows turned into a polars frame at a time (bounds the Python objects alive at once).
+FETCH_CHUNK = 100_000
+
+
+def _fetch_frame(
+    sql: str, params: Sequence[Any], schema: Sequence[tuple[str, Any]]
+) -> pl.DataFrame:
+    """The rows of ``sql`` as one frame, built chunk by chunk (``None`` types: inferred)."""
+    parts: list[pl.DataFrame] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        while rows := cursor.fetchmany(FETCH_CHUNK):
+            parts.append(pl.DataFrame(rows, schema=list(schema), orient="row"))
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="vertical_relaxed")
+
+
 def _as_date(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """Dates come back as ``date`` (PostgreSQL, Django's SQLite converters) or as text."""
     fixes = [
@@ -249,42 +273,45 @@ def _read_stage_details(as_of: dt.date | None) -> pl.DataFrame:
 
 
 def _read_answers(as_of: dt.date | None) -> pl.DataFrame:
-    """The latest answer per person and dimension (by reported_on, then id)."""
+    """The latest answer per person and dimension (by reported_on, then id).
+
+    The database picks the latest answers (a window function, in SQLite and PostgreSQL
+    alike), so only those cross into Python, a chunk at a time.
+    """
     table = _q(SelfIdentification._meta.db_table)
     codes = _q("codes") + ("::text" if connection.vendor == "postgresql" else "")
-    sql = (
-        f"SELECT {_q('id')}, {_q('person_id')}, {_q('dimension')}, {codes}, "  # noqa: S608
-        f"{_q('declined')}, {_q('reported_on')} FROM {table}"
-    )
+    where = ""
     params: list[Any] = []
     if as_of is not None:
-        sql += f" WHERE {_q('reported_on')} <= %s"
+        where = f" WHERE {_q('reported_on')} <= %s"
         params.append(as_of)
-    rows = _fetch(sql, params)
-    if not rows:
-        return pl.DataFrame(schema=ANSWERS_SCHEMA)
-    frame = pl.DataFrame(
-        rows,
-        schema=[
-            ("id", pl.Int64),
+    order = f"{_q('reported_on')} DESC, {_q('id')} DESC"
+    sql = (
+        f"SELECT {_q('person_id')}, {_q('dimension')}, {codes}, {_q('declined')}, "  # noqa: S608
+        f"{_q('reported_on')} FROM (SELECT {_q('person_id')}, {_q('dimension')}, "
+        f"{_q('codes')}, {_q('declined')}, {_q('reported_on')}, ROW_NUMBER() OVER ("
+        f"PARTITION BY {_q('person_id')}, {_q('dimension')} ORDER BY {order}) AS latest "
+        f"FROM {table}{where}) ranked WHERE latest = 1 "
+        f"ORDER BY {_q('person_id')}, {_q('dimension')}"
+    )
+    frame = _fetch_frame(
+        sql,
+        params,
+        [
             ("person_id", pl.Int64),
             ("dimension", pl.String),
             ("codes", pl.String),
             ("declined", pl.Boolean),
             ("reported_on", None),
         ],
-        orient="row",
     )
+    if not frame.height:
+        return pl.DataFrame(schema=ANSWERS_SCHEMA)
     frame = _as_date(frame, "reported_on")
-    return (
-        frame.sort("person_id", "dimension", "reported_on", "id")
-        .unique(subset=["person_id", "dimension"], keep="last", maintain_order=True)
-        .with_columns(
-            pl.col("codes").str.json_decode(pl.List(pl.String)).fill_null([]),
-            pl.col("declined").fill_null(False),
-        )
-        .select(pl.col(name).cast(dtype) for name, dtype in ANSWERS_SCHEMA.items())
-    )
+    return frame.with_columns(
+        pl.col("codes").str.json_decode(pl.List(pl.String)).fill_null([]),
+        pl.col("declined").fill_null(False),
+    ).select(pl.col(name).cast(dtype) for name, dtype in ANSWERS_SCHEMA.items())
 
 
 def _read_person_ids() -> pl.Series:
@@ -418,29 +445,40 @@ def groups_frame(
         attributes.select(
             "person_id",
             pl.lit("sex").alias("dimension"),
-            pl.when(sex.is_in(list(SEX_GROUPS))).then(sex).otherwise(pl.lit("unknown")).alias(
-                "group"
-            ),
+            pl.when(sex.is_in(list(SEX_GROUPS)))
+            .then(sex)
+            .otherwise(pl.lit("unknown"))
+            .alias("group"),
         )
     )
-    return pl.concat(
-        [p.select(pl.col(n).cast(t) for n, t in GROUPS_SCHEMA.items()) for p in parts]
-    )
+    return pl.concat([p.select(pl.col(n).cast(t) for n, t in GROUPS_SCHEMA.items()) for p in parts])
+
+
+def own_population(category_set: CategorySet, key: str, population: str, on: dt.date) -> str:
+    """``population`` when it has its own version of ``key`` in effect on ``on``, else "*"."""
+    try:
+        return category_set.definition_for(key, population, on).population
+    except CategoryError:
+        return "*"
 
 
 def school_categories_frame(
     attributes: pl.DataFrame, category_set: CategorySet | None, on: dt.date
 ) -> pl.DataFrame:
-    """School-defined categories in effect on ``on``, evaluated for every population."""
+    """School-defined categories in effect on ``on``: once with the ``*`` versions, and
+    again for each population that has a version of its own (see :func:`own_population`)."""
     parts: list[pl.DataFrame] = []
     if category_set is not None:
         for population in POPULATIONS:
-            if population == "*":
-                continue
             wide = category_set.evaluate_frame(attributes, on, population)
-            if not wide.width:
+            own = [
+                key
+                for key in wide.columns
+                if own_population(category_set, key, population, on) == population
+            ]
+            if not own:
                 continue
-            keyed = pl.concat([attributes.select("person_id"), wide], how="horizontal")
+            keyed = pl.concat([attributes.select("person_id"), wide.select(own)], how="horizontal")
             parts.append(
                 keyed.unpivot(
                     index="person_id", variable_name="category", value_name="value"

@@ -442,14 +442,25 @@ def _groups(source: SnapshotSource, filters: Filters) -> Table:
         groups = source.table("groups")
         return groups.filter(groups.dimension == filters.dimension)
     key = filters.dimension.removeprefix(SCHOOL_PREFIX)
+    on = filters.version or source.category_date or filters.as_of
     if filters.version is None or filters.version == source.category_date:
         school = source.table("school_categories")
     else:
         school = ibis.memtable(_school_categories_on(source.path, source.mtime, filters.version))
-    rows = school.filter((school.population == filters.population) & (school.category == key))
+    population = _rows_for(key, filters.population, on)
+    rows = school.filter((school.population == population) & (school.category == key))
     return rows.select(
         "person_id", dimension=ibis.literal(column_name(filters.dimension)), group=rows.value
     )
+
+
+def _rows_for(key: str, population: str, on: dt.date) -> str:
+    """Which rows of ``school_categories`` hold ``key`` for ``population`` (or "*")."""
+    from ristra.people.snapshot import own_population
+    from ristra.reports.services import category_set
+
+    cats = category_set()
+    return "*" if cats is None else own_population(cats, key, population, on)
 
 
 @functools.lru_cache(maxsize=8)

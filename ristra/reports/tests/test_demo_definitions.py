@@ -10,7 +10,7 @@ import pytest
 
 from ristra.analytics.categories import parse_rule
 from ristra.people.demo import DEMO_TODAY, build_demo_school
-from ristra.people.snapshot import snapshot_frames
+from ristra.people.snapshot import own_population, snapshot_frames
 from ristra.reports.demo import BENCHMARK_NAME, DEMO_CATEGORIES, seed_definitions
 from ristra.reports.models import Benchmark, Category
 from ristra.reports.services import category_set
@@ -68,7 +68,9 @@ def test_every_demo_category_answers_yes_and_no_for_someone(settings: Any) -> No
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     build_demo_school(seed=11, scale="small")
     seed_definitions()
-    frames = snapshot_frames(category_set=category_set(), on=DEMO_TODAY)
+    cats = category_set()
+    assert cats is not None
+    frames = snapshot_frames(category_set=cats, on=DEMO_TODAY)
     values = frames.school_categories
     stages = frames.stages
     kinds = {
@@ -91,8 +93,9 @@ def test_every_demo_category_answers_yes_and_no_for_someone(settings: Any) -> No
             & (pl.col("start_date") <= DEMO_TODAY)
             & (pl.col("end_date").is_null() | (pl.col("end_date") > DEMO_TODAY))
         )["person_id"]
+        rows = own_population(cats, key, population, DEMO_TODAY)
         found = values.filter(
-            (pl.col("population") == population)
+            (pl.col("population") == rows)
             & (pl.col("category") == key)
             & pl.col("person_id").is_in(members.implode())
         )["value"]
