@@ -1,3 +1,5 @@
+# Wagtail ships no type hints, so django-stubs cannot infer the fields of Page subclasses.
+# mypy: disable-error-code="var-annotated"
 """The public site: Wagtail pages edited by office staff, and the portal's own records.
 
 Page types
@@ -29,6 +31,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -661,7 +664,7 @@ class Subscriber(models.Model):
         verbose_name = _("newsletter subscriber")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(email=models.functions.Lower("email")),
+                condition=models.Q(email=Lower("email")),
                 name="portal_subscriber_email_lowercase",
             )
         ]

@@ -242,10 +242,11 @@ def newsletter_send(
     due = Q(status=Delivery.Status.PENDING) | Q(
         status=Delivery.Status.FAILED, attempts__lt=max_attempts
     )
-    sent = failed = batches = 0
+    sent = failed = batches = last_pk = 0
     while max_batches is None or batches < max_batches:
+        # Onwards from the last row tried: a failure waits for the next run, not this one.
         batch = list(
-            Delivery.objects.filter(due, issue=issue)
+            Delivery.objects.filter(due, issue=issue, pk__gt=last_pk)
             .filter(subscriber__status=Subscriber.Status.CONFIRMED)
             .select_related("subscriber")
             .order_by("pk")[:batch_size]
@@ -253,6 +254,7 @@ def newsletter_send(
         if not batch:
             break
         batches += 1
+        last_pk = batch[-1].pk
         with mail.get_connection() as connection:
             for delivery in batch:
                 Delivery.objects.filter(pk=delivery.pk).update(

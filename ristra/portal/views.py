@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ristra.portal import feeds, selectors, services
-from ristra.portal.forms import ContactForm, SubscribeForm
+from ristra.portal.forms import ContactForm, SubscribeForm, form_stamp
 from ristra.portal.models import EventPage, ProgramPage
 
 news_rss = feeds.NewsFeed()
@@ -148,12 +148,12 @@ def contact(request: HttpRequest) -> HttpResponse:
     if reason == "honeypot":
         return _public(request, "portal/contact_done.html", {})
     if reason:
-        # A person may have been quick or left the page open: keep what they wrote.
-        fresh = ContactForm(
-            initial={
-                k: form.cleaned_data.get(k, "") for k in ("name", "email", "subject", "message")
-            }
-        )
+        # A person may have been quick or left the page open: keep what they wrote, with a
+        # fresh time stamp so that sending again works.
+        data = request.POST.copy()
+        data["started"] = form_stamp()
+        fresh = ContactForm(data)
+        fresh.is_valid()
         fresh.add_error(
             None,
             _("Please check your message and send it again.")

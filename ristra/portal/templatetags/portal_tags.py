@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 from django.http import HttpRequest
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from wagtail.models import Page, Site
 
 register = template.Library()
@@ -48,3 +50,15 @@ def portal_menu(context: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return menu
+
+
+@register.simple_tag
+def public_data_table(table: Any, prefix: str) -> SafeString:
+    """The internal dashboards' table HTML, with its caption id made unique on the page
+    (the public page shows the same section of several populations)."""
+    from ristra.reports.templatetags.report_tags import data_table
+
+    html = str(data_table(table))
+    key = conditional_escape(table.key)
+    unique = f'id="cap-t-{conditional_escape(prefix)}-{key}"'
+    return mark_safe(html.replace(f'id="cap-t-{key}"', unique, 1))  # noqa: S308 - escaped

@@ -57,8 +57,8 @@ def public_site(live_server: Any, cast: dict[str, Any]) -> str:
 PUBLIC_PAGES_WITH_ISSUE: list[str] = []
 
 
-def visitor_page(browser: Any, url: str, *, display: str = "medium.light", lang: str = "") -> Any:
-    context = browser.new_context()
+def visitor_page(chromium: Any, url: str, *, display: str = "medium.light", lang: str = "") -> Any:
+    context = chromium.new_context()
     cookies = [{"name": prefs.COOKIE, "value": display, "url": url}]
     if lang:
         cookies.append({"name": "django_language", "value": lang, "url": url})
@@ -114,3 +114,30 @@ def test_contact_form_errors_are_announced(browser: Any, public_site: str) -> No
         page.click("text=Send message")
     assert page.locator("[role=alert]").count() >= 1
     assert violations(page) == []
+
+
+@pytest.mark.parametrize("display", ["medium.light", "x-large.high"])
+def test_the_data_page_with_its_tables_passes_axe(
+    browser: Any,  # noqa: F811
+    public_site: str,
+    display: str,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    from ristra.people.demo import build_demo_school
+    from ristra.people.snapshot import snapshot_frames, snapshot_write
+    from ristra.reports import dashboards as d
+    from ristra.reports.demo import seed_definitions
+    from ristra.reports.services import category_set
+
+    build_demo_school(seed=11, scale="small")
+    seed_definitions()
+    settings.RISTRA_SNAPSHOT_PATH = tmp_path / "snapshot.duckdb"
+    snapshot_write(settings.RISTRA_SNAPSHOT_PATH, snapshot_frames(category_set=category_set()))
+    try:
+        page = visitor_page(browser, public_site, display=display)
+        page.goto(public_site + "/site/data/")
+        assert page.locator("table.ristra-data").count() == 3
+        assert violations(page) == []
+    finally:
+        d.forget_cached()
