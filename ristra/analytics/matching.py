@@ -391,7 +391,7 @@ def _add_criterion(
         b = np.where(b < 0, -2, b)  # missing never matches
         for block in _row_blocks(*points.shape):
             met = a[block, None] == b[None, :]
-            np.add(points[block], np.int32(weight), out=points[block], where=met)
+            points[block] += met * np.int32(weight)
             if criterion.weight == "must":
                 acceptable[block] &= met
         return
@@ -403,26 +403,22 @@ def _add_criterion(
         a_inc[i, codes] = 1
     for j, codes in enumerate(cols):
         b_inc[j, codes] = 1
-    wanted = np.array([max(len(r), 1) for r in rows], np.float32)[:, None]
-    exact = 2 * weight * float(wanted.max(initial=1)) < 2**22
+    # a criterion's points depend only on the shared count and the mentee's set size: one
+    # table row per set size, filled by the same function as explain()
+    sizes, size_row = np.unique([len(r) for r in rows], return_inverse=True)
+    width = int(sizes.max(initial=0)) + 1
+    table = np.array(
+        [[_overlap_points(weight, c, int(size)) for c in range(width)] for size in sizes],
+        np.int32,
+    ).reshape(-1)
+    offset = (size_row.reshape(-1) * width).astype(np.int32)
     for block in _row_blocks(*points.shape):
         shared = a_inc[block] @ b_inc.T  # exact small integers
         if criterion.weight == "must":
             acceptable[block] &= shared > 0
-        if exact:
-            # floor((2 w shared + s) / 2s) in float32: numerator and denominator are exact,
-            # and a non-integer quotient is at least 1/2s from the next integer, far above
-            # the error
-            size = wanted[block]
-            shared *= 2 * weight
-            shared += size
-            shared /= 2 * size
-            np.floor(shared, out=shared)
-            points[block] += shared.astype(np.int32)
-        else:  # pragma: no cover - sets of hundreds of items
-            count = shared.astype(np.int64)
-            whole = wanted[block].astype(np.int64)
-            points[block] += ((2 * weight * count + whole) // (2 * whole)).astype(np.int32)
+        index = shared.astype(np.int32)
+        index += offset[block, None]
+        points[block] += table[index]
 
 
 def build(
