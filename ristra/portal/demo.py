@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Locale, Page, Site
@@ -645,7 +645,24 @@ def _translate(home: HomePage, result: SeedResult) -> None:
 
 
 def _editors() -> None:
-    """Demo staff who edit the site: the administrator moderates, the manager edits."""
+    """Demo staff who edit the site: the administrator moderates, the manager edits.
+
+    Moderators also read the newsletter's subscribers and the contact messages (personal
+    data: Editors do not).
+    """
+    moderators = Group.objects.filter(name="Moderators").first()
+    if moderators is not None:
+        moderators.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="portal",
+                codename__in=[
+                    "view_subscriber",
+                    "change_subscriber",
+                    "view_contactmessage",
+                    "view_delivery",
+                ],
+            )
+        )
     users = get_user_model().objects
     for username, group in (("admin", "Moderators"), ("manager", "Editors")):
         user = users.filter(username=username).first()

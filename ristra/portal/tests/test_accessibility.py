@@ -6,6 +6,8 @@ subscribe and contact. Reuses the staff suite's browser and checker.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,6 +80,11 @@ def test_every_public_page_type_passes_axe(
     lang: str,
 ) -> None:
     page = visitor_page(browser, public_site, display=display, lang=lang)
+    artifacts = os.environ.get("RISTRA_ARTIFACTS_DIR")
+    if artifacts:  # the home page in this mode, for people to review (CI keeps them)
+        page.goto(public_site + "/site/")
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(artifacts) / f"portal-home-{display}-{lang or 'en'}.png"))
     found: dict[str, list[str]] = {}
     for path in [*PUBLIC_PAGES, *PUBLIC_PAGES_WITH_ISSUE[-1:]]:
         page.goto(public_site + path)
