@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin.auth import require_admin_access
@@ -36,7 +37,7 @@ def newsletter_home(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("You may not add issues to the newsletter archive."))
             return redirect("portal_newsletter")
         title = request.POST.get("title", "").strip()[:200] or _("Newsletter, %(month)s") % {
-            "month": timezone.localdate().strftime("%B %Y")
+            "month": date_format(timezone.localdate(), "F Y")
         }
         issue = services.newsletter_compose(archive=archive, title=title)
         messages.success(
@@ -58,7 +59,7 @@ def newsletter_home(request: HttpRequest) -> HttpResponse:
         "confirmed": Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).count(),
         "pending": Subscriber.objects.filter(status=Subscriber.Status.PENDING).count(),
         "default_title": _("Newsletter, %(month)s")
-        % {"month": timezone.localdate().strftime("%B %Y")},
+        % {"month": date_format(timezone.localdate(), "F Y")},
     }
     return render(request, "portal/admin/newsletter_home.html", context)
 

@@ -341,6 +341,7 @@ def _programs(home: HomePage, result: SeedResult, today: dt.date) -> ProgramPage
             "Apply online with a short essay and one recommendation from a teacher or counselor."
         ),
         apply_url="https://sdcmed.invalid/apply/summer-academy",
+        applications_open=True,
     )
     if not summer.outcomes.exists():
         for order, (measure, value, cohorts) in enumerate(
@@ -582,7 +583,8 @@ def _events(home: HomePage, result: SeedResult, now: dt.datetime, program: Progr
             end=start + dt.timedelta(hours=hours),
             location=location,
             program=program if linked else None,
-            registration_url="https://sdcmed.invalid/register/" + slug,
+            registration_open=linked,
+            registration_url="" if linked else "https://sdcmed.invalid/register/" + slug,
         )
 
 
@@ -660,6 +662,7 @@ def _editors() -> None:
                     "change_subscriber",
                     "view_contactmessage",
                     "view_delivery",
+                    "view_registration",
                 ],
             )
         )

@@ -80,3 +80,44 @@ class ContactForm(forms.Form):
         if elapsed > MAX_SECONDS:
             return "stale"
         return ""
+
+
+class RegistrationForm(forms.Form):
+    given_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "usa-input", "autocomplete": "email"}),
+    )
+    school = forms.CharField(
+        label=_("School or organisation"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "organization"}),
+    )
+    grade_level = forms.CharField(
+        label=_("Grade or year"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "usa-input"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "The office may keep these details to run the program and to follow how "
+            "participants do later (never published with your name)."
+        ),
+        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
+    )
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()

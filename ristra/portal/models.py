@@ -49,7 +49,7 @@ from ristra.portal.blocks import RICH_TEXT_FEATURES, BodyBlock
 
 #: Addresses served by the portal's own views (see ristra/portal/urls.py): no page may
 #: take these slugs at the top of the site.
-RESERVED_SLUGS = frozenset({"contact", "feeds", "subscribe", "unsubscribe"})
+RESERVED_SLUGS = frozenset({"contact", "feeds", "register", "subscribe", "unsubscribe"})
 
 
 class Audience(models.TextChoices):
@@ -317,6 +317,11 @@ class ProgramPage(PortalPage):
     )
     how_to_apply = RichTextField(_("how to apply"), features=RICH_TEXT_FEATURES)
     apply_url = models.URLField(_("application address"), blank=True)
+    applications_open = models.BooleanField(
+        _("take applications on this site"),
+        default=False,
+        help_text=_("Shows a short form; each answer is kept for the pathways records."),
+    )
     body = StreamField(BodyBlock(), verbose_name=_("more about the program"), blank=True)
 
     content_panels = [
@@ -330,7 +335,7 @@ class ProgramPage(PortalPage):
         FieldPanel("length"),
         FieldRowPanel([FieldPanel("stipend"), FieldPanel("cost"), FieldPanel("cost_note")]),
         FieldPanel("how_to_apply"),
-        FieldPanel("apply_url"),
+        FieldRowPanel([FieldPanel("apply_url"), FieldPanel("applications_open")]),
         FieldPanel("body"),
         InlinePanel("outcomes", label=_("Published outcomes")),
     ]
@@ -517,7 +522,12 @@ class EventPage(PortalPage):
     end = models.DateTimeField(_("ends"))
     location = models.CharField(_("place"), max_length=250, blank=True)
     online_url = models.URLField(_("online address"), blank=True)
-    registration_url = models.URLField(_("registration address"), blank=True)
+    registration_url = models.URLField(
+        _("registration address"),
+        blank=True,
+        help_text=_("An outside registration page; or open registration on this site below."),
+    )
+    registration_open = models.BooleanField(_("take registrations on this site"), default=False)
     program = models.ForeignKey(
         ProgramPage,
         verbose_name=_("program"),
@@ -534,7 +544,7 @@ class EventPage(PortalPage):
         FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
         FieldPanel("location"),
         FieldPanel("online_url"),
-        FieldPanel("registration_url"),
+        FieldRowPanel([FieldPanel("registration_url"), FieldPanel("registration_open")]),
         FieldPanel("program"),
         FieldPanel("body"),
     ]
@@ -725,6 +735,41 @@ class ContactMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.email})"
+
+
+class Registration(models.Model):
+    """Someone registering for an event or applying to a program from the public site.
+
+    Kept as the participant record the pathways module links to a person later.
+    """
+
+    program = models.ForeignKey(
+        ProgramPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    event = models.ForeignKey(
+        EventPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    what = models.CharField(_("for"), max_length=255)
+    given_name = models.CharField(_("first name"), max_length=100)
+    family_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"))
+    school = models.CharField(_("school or organisation"), max_length=200, blank=True)
+    grade_level = models.CharField(_("grade or year"), max_length=60, blank=True)
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("registration or application")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(program__isnull=False) | models.Q(event__isnull=False),
+                name="portal_registration_has_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}: {self.what}"
 
 
 class PolicyReminder(models.Model):

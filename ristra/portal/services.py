@@ -19,16 +19,20 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ristra.portal import selectors
 from ristra.portal.models import (
     ContactMessage,
     Delivery,
+    EventPage,
     NewsletterIndexPage,
     NewsletterIssuePage,
     PolicyReminder,
     PortalSettings,
+    ProgramPage,
+    Registration,
     StandardPage,
     Subscriber,
 )
@@ -172,7 +176,8 @@ def newsletter_compose(
     issue = NewsletterIssuePage(
         title=title,
         issue_date=today,
-        summary=_("News and events from the office, %(date)s.") % {"date": today.strftime("%B %Y")},
+        summary=_("News and events from the office, %(date)s.")
+        % {"date": date_format(today, "F Y")},
         live=False,
     )
     archive.add_child(instance=issue)
@@ -312,6 +317,37 @@ def contact_message_receive(
     else:
         record.emailed_at = timezone.now()
         record.save(update_fields=["emailed_at"])
+    return record
+
+
+# ------------------------------------------------------------------------------ registrations
+
+
+def registration_create(
+    *, target: ProgramPage | EventPage, data: dict[str, Any], language: str
+) -> Registration:
+    """Keep a registration or application (the pathways record), then acknowledge it."""
+    fields = {k: data.get(k, "") for k in ("given_name", "family_name", "email", "school")}
+    record = Registration.objects.create(
+        program=target if isinstance(target, ProgramPage) else None,
+        event=target if isinstance(target, EventPage) else None,
+        what=target.title,
+        grade_level=data.get("grade_level", ""),
+        language=language,
+        **fields,
+    )
+    try:
+        with translation.override(language):
+            mail.send_mail(
+                subject=_("We received your registration: %(what)s") % {"what": target.title},
+                message=render_to_string(
+                    "portal/email/registration.txt", {"r": record, "url": target.get_full_url()}
+                ),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[record.email],
+            )
+    except Exception as exc:  # the registration is kept; the office can still reply
+        log.warning("registration %s not acknowledged: %s", record.pk, exc)
     return record
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from ristra.portal import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("subscribe/confirm/<str:token>/", views.subscribe_confirm, name="subscribe_confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("contact/", views.contact, name="contact"),
+    re_path(r"^register/(?P<kind>program|event)/(?P<pk>[0-9]+)/$", views.register, name="register"),
 ]

@@ -15,14 +15,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ristra.portal import feeds, selectors, services
-from ristra.portal.forms import ContactForm, SubscribeForm, form_stamp
+from ristra.portal.forms import ContactForm, RegistrationForm, SubscribeForm, form_stamp
 from ristra.portal.models import EventPage, ProgramPage
 
 news_rss = feeds.NewsFeed()
 news_atom = feeds.AtomNewsFeed()
 
 #: (requests, seconds) allowed per visitor address.
-RATE_LIMITS = {"contact": (5, 3600), "subscribe": (10, 3600)}
+RATE_LIMITS = {"contact": (5, 3600), "subscribe": (10, 3600), "register": (10, 3600)}
 
 
 def _client_key(request: HttpRequest) -> str:
@@ -169,3 +169,29 @@ def contact(request: HttpRequest) -> HttpResponse:
         language=get_language() or "en",
     )
     return _public(request, "portal/contact_done.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Register for an event, or apply to a program, that takes them on this site."""
+    target: ProgramPage | EventPage
+    if kind == "program":
+        target = get_object_or_404(
+            ProgramPage.objects.live().public(), pk=pk, applications_open=True
+        )
+    else:
+        target = get_object_or_404(EventPage.objects.live().public(), pk=pk, registration_open=True)
+    form = RegistrationForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "target": target, "kind": kind}
+    if request.method == "POST":
+        if rate_limited(request, "register"):
+            form.add_error(None, _("Too many forms from your connection. Please try again later."))
+            return _public(request, "portal/register.html", context, status=429)
+        if not form.is_valid():
+            return _public(request, "portal/register.html", context, status=400)
+        if not form.cleaned_data.get("website"):
+            services.registration_create(
+                target=target, data=form.cleaned_data, language=get_language() or "en"
+            )
+        return _public(request, "portal/register_done.html", context)
+    return _public(request, "portal/register.html", context)

@@ -11,7 +11,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from ristra.portal import admin_views
-from ristra.portal.models import ContactMessage, Subscriber
+from ristra.portal.models import ContactMessage, Registration, Subscriber
 
 
 @hooks.register("register_admin_urls")
@@ -58,9 +58,23 @@ class ContactMessageViewSet(ModelViewSet):
     copy_view_enabled = False
 
 
+class RegistrationViewSet(ModelViewSet):
+    model = Registration
+    icon = "form"
+    menu_label = _("Registrations")
+    add_to_admin_menu = True
+    menu_order = 280
+    list_display = ["what", "given_name", "family_name", "email", "school", "created_at"]
+    search_fields = ["what", "given_name", "family_name", "email", "school"]
+    inspect_view_enabled = True
+    form_fields = ["school", "grade_level"]
+    copy_view_enabled = False
+
+
 @hooks.register("register_admin_viewset")
 def register_viewsets() -> list[ModelViewSet]:
     return [
         SubscriberViewSet("portal_subscribers"),
         ContactMessageViewSet("portal_messages"),
+        RegistrationViewSet("portal_registrations"),
     ]

@@ -47,16 +47,20 @@ PUBLIC_PAGES = [
 @pytest.fixture
 def public_site(live_server: Any, cast: dict[str, Any]) -> str:
     from ristra.portal.demo import seed_portal
-    from ristra.portal.models import NewsletterIssuePage
 
     seed_portal()
-    issue = NewsletterIssuePage.objects.live().first()
-    assert issue is not None
-    PUBLIC_PAGES_WITH_ISSUE.append(issue.url)
     return str(live_server.url)
 
 
-PUBLIC_PAGES_WITH_ISSUE: list[str] = []
+def pages_with_ids() -> list[str]:
+    """Public pages whose address holds a database id."""
+    from ristra.portal.models import EventPage, NewsletterIssuePage, ProgramPage
+
+    issue = NewsletterIssuePage.objects.live().first()
+    program = ProgramPage.objects.get(slug="summer-health-careers-academy")
+    event = EventPage.objects.get(slug="summer-academy-information-night")
+    assert issue is not None and issue.url
+    return [issue.url, f"/site/register/program/{program.pk}/", f"/site/register/event/{event.pk}/"]
 
 
 def visitor_page(chromium: Any, url: str, *, display: str = "medium.light", lang: str = "") -> Any:
@@ -86,7 +90,7 @@ def test_every_public_page_type_passes_axe(
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(artifacts) / f"portal-home-{display}-{lang or 'en'}.png"))
     found: dict[str, list[str]] = {}
-    for path in [*PUBLIC_PAGES, *PUBLIC_PAGES_WITH_ISSUE[-1:]]:
+    for path in [*PUBLIC_PAGES, *pages_with_ids()]:
         page.goto(public_site + path)
         problems = violations(page)
         if problems:
@@ -148,3 +152,32 @@ def test_the_data_page_with_its_tables_passes_axe(
         assert violations(page) == []
     finally:
         d.forget_cached()
+
+
+def test_event_registration_works_by_keyboard(browser: Any, public_site: str) -> None:  # noqa: F811
+    from ristra.portal.models import EventPage, Registration
+
+    event = EventPage.objects.get(slug="summer-academy-information-night")
+    page = visitor_page(browser, public_site)
+    page.goto(public_site + event.url)
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent").strip().startswith("Register"):
+            break
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for selector, text in (
+        ("#id_given_name", "Marisol"),
+        ("#id_family_name", "Trujillo"),
+        ("#id_email", "marisol@example.org"),
+    ):
+        page.focus(selector)
+        page.keyboard.type(text)
+    page.focus("#id_consent")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # the submit button (the honeypot is out of the tab order)
+    assert page.evaluate("document.activeElement.textContent").strip() == "Register"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Thank you"
+    assert Registration.objects.get().event_id == event.pk
