@@ -41,6 +41,9 @@ def test_mentoring_screens_pass_axe(
     pair = Pair.objects.get(mentee__user__username="viewer")
     question = program.questions.first()
     assert question is not None
+    program.offers_connections = True
+    program.connection_topics = ["Choosing a specialty", "Research during residency"]
+    program.save()
     site = {"url": live_server.url}
     screens = {
         "manager": [
@@ -56,11 +59,15 @@ def test_mentoring_screens_pass_axe(
             reverse("mentoring:run", args=[run.pk]),
             reverse("mentoring:health", args=[published.pk]),
             reverse("mentoring:equity", args=[published.pk]),
+            reverse("mentoring:outcomes", args=[program.slug]),
+            reverse("mentoring:connections", args=[program.slug]),
+            reverse("mentoring:volunteer", args=[program.slug]),
         ],
         "viewer": [
             reverse("mentoring:home"),
             reverse("mentoring:pair", args=[pair.pk]),
             reverse("mentoring:enrol", args=[spring.pk]),
+            reverse("mentoring:rank", args=[spring.pk]),
         ],
     }
     found: dict[str, list[str]] = {}
@@ -72,4 +79,10 @@ def test_mentoring_screens_pass_axe(
                 problems = violations(page)
                 if problems:
                     found[f"{contrast} {who} {path}"] = problems
+    # The public request form, as an applicant without an account sees it.
+    page = browser.new_context().new_page()
+    page.goto(site["url"] + reverse("mentoring:connect", args=[program.slug]))
+    problems = violations(page)
+    if problems:
+        found["anonymous connect"] = problems
     assert found == {}
