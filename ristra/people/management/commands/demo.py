@@ -95,4 +95,8 @@ class Command(BaseCommand):
         seed_mentoring(stdout=self.stdout, replace=options["replace"])
         self.stdout.write("Refreshing the analytics snapshot...")
         snapshot_refresh(reason="demo school loaded")
+        from ristra.portal.demo import seed_portal
+
+        seed_portal()
+        self.stdout.write("Public site: http://127.0.0.1:8000/site/ (edit it at /cms/)")
         self.stdout.write(self.style.SUCCESS(summary_text(summary)))
