@@ -50,6 +50,8 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/site/"):  # the public site keeps its own look
+        return render(request, "portal/not_found.html", status=404)
     return render(request, "core/error.html", {"status": 404}, status=404)
 
 

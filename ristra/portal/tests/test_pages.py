@@ -126,3 +126,11 @@ def test_the_staff_app_still_lives_at_the_root(client: Client, portal: Any) -> N
 
 def test_a_missing_page_is_404(client: Client, portal: Any) -> None:
     assert client.get("/site/no-such-page/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_missing_public_page_gets_the_public_not_found_page(client: Any) -> None:
+    response = client.get("/site/no-such-page-here/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert "Skip to main content" in response.content.decode()
