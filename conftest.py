@@ -53,3 +53,32 @@ def _snapshot_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.RISTRA_SNAPSHOT_PATH = tmp_path / "snapshot.duckdb"
     settings.RISTRA_SNAPSHOT_AFTER_IMPORT = False
     settings.RISTRA_WARM_DASHBOARDS = False
+
+
+@pytest.fixture(scope="module")
+def demo_snapshot(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Any:
+    """A small demo school with its categories and benchmark, and its snapshot file.
+
+    Built once per test module (committed outside the tests' transactions) and removed
+    after the module; tests point ``RISTRA_SNAPSHOT_PATH`` at the yielded path.
+    """
+    from ristra.accounts.models import User
+    from ristra.people.demo import build_demo_school, clear_people_data
+    from ristra.people.snapshot import snapshot_frames, snapshot_write
+    from ristra.reports import dashboards
+    from ristra.reports.demo import seed_definitions
+    from ristra.reports.models import Benchmark, Category
+    from ristra.reports.services import category_set
+
+    path = tmp_path_factory.mktemp("snapshot") / "snapshot.duckdb"
+    with django_db_blocker.unblock():
+        build_demo_school(seed=7, scale="small")
+        seed_definitions()
+        snapshot_write(path, snapshot_frames(category_set=category_set()))
+    yield path
+    dashboards.forget_cached()
+    with django_db_blocker.unblock():
+        clear_people_data()
+        Category.objects.all().delete()
+        Benchmark.objects.all().delete()
+        User.objects.filter(username__in=["admin", "analyst", "manager", "viewer", "dean"]).delete()

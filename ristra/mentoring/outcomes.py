@@ -32,6 +32,7 @@ from ristra.analytics import suppression as sup
 from ristra.mentoring.models import Pair, Program
 from ristra.people.models import Rank, Stage, StageKind
 from ristra.reports import published as pub
+from ristra.reports.dashboards import curve_at
 from ristra.reports.published import Column, PublishedTable
 
 PARTICIPANTS = "participants"
@@ -198,20 +199,6 @@ def curve_frame(
     return m.km_confidence_band(frame) if frame.height else frame
 
 
-def _at(part: pl.DataFrame, years: int) -> tuple[float | None, float, float, int]:
-    """Survival at ``years`` and the people still followed then (as the dashboards do)."""
-    if not part.height:
-        return None, math.nan, math.nan, 0
-    days = math.floor(years * 365.25)
-    before = part.filter(pl.col("time_days") <= days)
-    after = part.filter(pl.col("time_days") > days)
-    at_risk = int(after["n_at_risk"][0]) if after.height else 0
-    if not before.height:
-        return 1.0, 1.0, 1.0, int(part["n_at_risk"][0])
-    last = before.row(-1, named=True)
-    return float(last["survival"]), float(last["low"]), float(last["high"]), at_risk
-
-
 def _pct(value: float) -> str:
     return "–" if math.isnan(value) else f"{value * 100:.0f}%"
 
@@ -233,7 +220,7 @@ def outcome_table(
         followed = int(part["n_at_risk"][0]) if part.height else 0
         row: list[pub.Cell] = [labels[group], pub.base_count(followed, policy)]
         for years in CHECKPOINTS:
-            value, low, high, at_risk = _at(part, years)
+            value, low, high, at_risk = curve_at(part, years)
             if not curve.remaining and value is not None:
                 value, low, high = 1 - value, 1 - high, 1 - low
             shown = pub.estimate(value, at_risk, policy)

@@ -954,7 +954,7 @@ def _curve_sections(ctx: Context) -> list[PublishedTable]:
             followed = int(part["n_at_risk"][0]) if part.height else 0
             row: list[pub.Cell] = [label, pub.base_count(followed, f.policy)]
             for years in checkpoints:
-                value, low, high, at_risk = _curve_at(part, years)
+                value, low, high, at_risk = curve_at(part, years)
                 if curve.remaining is False and value is not None:
                     value, low, high = 1 - value, 1 - high, 1 - low
                 shown = pub.estimate(value, at_risk, f.policy)
@@ -1016,7 +1016,7 @@ def _curve_sections(ctx: Context) -> list[PublishedTable]:
     return sections
 
 
-def _curve_at(part: pl.DataFrame, years: int) -> tuple[float | None, float, float, int]:
+def curve_at(part: pl.DataFrame, years: int) -> tuple[float | None, float, float, int]:
     """Survival at ``years`` (the last step at or before it) and the people at risk then."""
     if not part.height:
         return None, math.nan, math.nan, 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +17,11 @@ from ristra.reports.published import PublishedTable
 MIN_CELL = 11
 
 
-@pytest.fixture(scope="module")
-def school(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Path]:
-    """A small demo school and its snapshot (written once for the module)."""
-    from ristra.people.demo import build_demo_school, clear_people_data
-    from ristra.people.snapshot import snapshot_frames, snapshot_write
-    from ristra.reports.demo import seed_definitions
-    from ristra.reports.models import Benchmark, Category
-    from ristra.reports.services import category_set
-
-    path = tmp_path_factory.mktemp("snapshot") / "snapshot.duckdb"
-    with django_db_blocker.unblock():
-        build_demo_school(seed=11, scale="small")
-        seed_definitions()
-        snapshot_write(path, snapshot_frames(category_set=category_set()))
-    yield path
-    d.forget_cached()
-    with django_db_blocker.unblock():
-        from ristra.accounts.models import User
-
-        clear_people_data()
-        Category.objects.all().delete()
-        Benchmark.objects.all().delete()
-        User.objects.filter(username__in=["admin", "analyst", "manager", "viewer", "dean"]).delete()
-
-
 @pytest.fixture
-def snap(school: Path, settings: Any) -> Path:
-    settings.RISTRA_SNAPSHOT_PATH = school
+def snap(demo_snapshot: Path, settings: Any) -> Path:
+    settings.RISTRA_SNAPSHOT_PATH = demo_snapshot
     settings.RISTRA_MIN_CELL = MIN_CELL
-    return school
+    return demo_snapshot
 
 
 def _table_html(html: str, table: PublishedTable, prefix: str = "") -> str:
