@@ -44,7 +44,7 @@ def seed() -> list[str]:
     news = NewsPage.objects.live().order_by("-date").first()
     event = EventPage.objects.live().order_by("start").first()
     assert news is not None and event is not None
-    home = "/site/"
+    home = "/"
     paths = [home, str(news.url), str(event.url)]
     from django.db import connections
 

@@ -21,8 +21,14 @@ COMMANDS = {
     "snapshot": "Write the analytics snapshot (DuckDB) the measures read.",
     "report": "Write a standard report as CSV, XLSX, PDF or JSON (--list shows them).",
     "match": "Run a mentoring cycle's matching and print the quality report (--dry-run).",
+    "link": "Link pathway participants to later records (--program, --cohort); prints the counts.",
     "mentoring_tick": "Mentoring's daily time checks: requests, check-in and follow-up reminders.",
+    "training_reminders": "E-mail everyone overdue for a required training (--dry-run).",
+    "survey_reminders": "Remind people invited to an open climate survey who have not answered.",
     "db_worker": "Run the background worker as a separate process (production).",
+    "backup": "Write one archive of the database, uploaded files and the snapshot.",
+    "restore": "Restore a backup archive into an empty instance.",
+    "check": "Report misconfiguration (Django's checks with Ristra's, --deploy for production).",
     "migrate": "Create or update the database tables.",
 }
 
@@ -49,6 +55,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ristra.settings")
     from django.core.management import execute_from_command_line
 
+    # The worker first marks imports a killed worker left half-way as failed (ristra worker).
+    if args[0] == "db_worker":
+        args[0] = "worker"
     execute_from_command_line(["ristra", *args])
 
 

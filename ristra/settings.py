@@ -59,6 +59,13 @@ VAR_DIR = Path(os.environ.get("RISTRA_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = envbool("RISTRA_DEBUG", "False")
+# Production (docs/deploy.md): HTTPS-only cookies, HSTS and the redirect to HTTPS by default.
+RISTRA_ENV = os.environ.get("RISTRA_ENV", "development").strip().lower()
+if RISTRA_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured("RISTRA_ENV must be 'development' or 'production'")
+PRODUCTION = RISTRA_ENV == "production"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("RISTRA_DEBUG must be off when RISTRA_ENV=production")
 
 
 def _secret_key() -> str:
@@ -90,6 +97,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Single sign-on (docs/single-sign-on.md): OIDC and SAML 2.0 through allauth.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -99,8 +110,14 @@ INSTALLED_APPS = [
     "ristra.people",
     "ristra.reports",
     "ristra.mentoring",
+    "ristra.plans",
+    "ristra.pathways",
+    "ristra.surveys",
     "ristra.core",
-    # Public site (portal): Wagtail CMS for office staff at /cms/, pages at /site/.
+    # REST API at /api/ (docs/api.md); "ninja" serves the API docs' assets locally.
+    "ristra.api",
+    "ninja",
+    # Public site (portal): the CMS at /cms/, its pages at the root (/); staff at /office/.
     "ristra.portal",
     "wagtail.contrib.settings",
     "wagtail.contrib.simple_translation",
@@ -119,7 +136,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ristra.core.middleware.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ristra.core.middleware.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -129,8 +149,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "ristra.accounts.middleware.AdministratorMFAMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ristra.core.middleware.BusyDatabaseMiddleware",
+    # Innermost: anonymous public pages from the cache (CSRF and session middleware still run).
+    "ristra.core.public_cache.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "ristra.urls"
@@ -211,6 +234,28 @@ MFA_TOTP_ISSUER = "Ristra"
 # Accounts are created by an administrator, so their e-mail is not separately verified.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 
+# Single sign-on (docs/single-sign-on.md): OIDC and SAML apps from RISTRA_OIDC_* and
+# RISTRA_SAML_*; IdP groups map to roles on every sign-in (RISTRA_SSO_ROLE_MAP).
+from ristra.accounts import sso as _sso  # noqa: E402
+
+SOCIALACCOUNT_ADAPTER = "ristra.accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = _sso.providers(os.environ)
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# With RISTRA_SSO_EMAIL_DOMAINS, a first sign-on joins the account that has that address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+ACCOUNT_FORMS = {
+    "login": "ristra.accounts.forms.LoginForm",
+    "reset_password": "ristra.accounts.forms.ResetPasswordForm",
+}
+RISTRA_SSO_ROLE_MAP = _sso.parse_role_map(os.environ.get("RISTRA_SSO_ROLE_MAP", ""))
+RISTRA_SSO_DECISION_MAKER_GROUPS = envlist("RISTRA_SSO_DECISION_MAKER_GROUPS", "")
+# RISTRA_LOCAL_LOGIN=off refuses password sign-in except for the break-glass administrators.
+RISTRA_LOCAL_LOGIN = envbool("RISTRA_LOCAL_LOGIN", "on")
+RISTRA_BREAK_GLASS_USERS = envlist("RISTRA_BREAK_GLASS_USERS", "")
+# Administrators signing in with a password must set up an authenticator app first.
+RISTRA_ADMIN_MFA = envbool("RISTRA_ADMIN_MFA", "on")
+
 CACHES = {
     # The lockout counters must be shared by every process: keep them in the database.
     "default": {
@@ -242,11 +287,43 @@ CACHES = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = envint("RISTRA_SESSION_HOURS", 10) * 3600
-SESSION_COOKIE_SECURE = envbool("RISTRA_SECURE_COOKIES", "False")
+SESSION_COOKIE_SECURE = envbool("RISTRA_SECURE_COOKIES", str(PRODUCTION))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind a reverse proxy that terminates HTTPS (docs/deploy.md) and sets X-Forwarded-Proto.
+if envbool("RISTRA_BEHIND_PROXY", str(PRODUCTION)):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies append to X-Forwarded-For in front of Ristra (docs/deploy.md).
+RISTRA_TRUSTED_PROXY_COUNT = envint("RISTRA_TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
+SECURE_SSL_REDIRECT = envbool("RISTRA_SSL_REDIRECT", str(PRODUCTION))
+SECURE_REDIRECT_EXEMPT = [r"^health/?$"]  # the proxy's and systemd's plain-HTTP health probe
+SECURE_HSTS_SECONDS = envint("RISTRA_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("RISTRA_HSTS_INCLUDE_SUBDOMAINS", str(PRODUCTION))
+# Preloading is a promise to browsers for the whole domain: the university's to make.
+SECURE_HSTS_PRELOAD = envbool("RISTRA_HSTS_PRELOAD", "False")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Content Security Policy (django-csp; docs/security.md). Vega compiles chart expressions
+# with Function(), hence 'unsafe-eval'; vega-embed, htmx and USWDS set inline styles. No
+# inline scripts anywhere. Wagtail's admin (/cms/) is not CSP-clean and is left out.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "EXCLUDE_URL_PREFIXES": ["/cms/", "/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-eval'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if os.environ.get("RISTRA_CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["RISTRA_CSP_REPORT_URI"]]  # type: ignore[index]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -305,11 +382,20 @@ EMAIL_BACKEND = os.environ.get(
     "RISTRA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("RISTRA_FROM_EMAIL", "ristra@localhost")
+# SMTP (docs/deploy.md), used when RISTRA_EMAIL_BACKEND is Django's SMTP backend.
+EMAIL_HOST = os.environ.get("RISTRA_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("RISTRA_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("RISTRA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RISTRA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("RISTRA_EMAIL_STARTTLS", "False")
+EMAIL_TIMEOUT = envint("RISTRA_EMAIL_TIMEOUT", 30)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Passwords, tokens, cookies and keys never reach a log (ristra/core/logging.py).
+    "filters": {"redact": {"()": "ristra.core.logging.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RISTRA_LOG_LEVEL", "WARNING")},
 }
 
@@ -330,6 +416,11 @@ RISTRA_OFFICE_EMAIL = os.environ.get("RISTRA_OFFICE_EMAIL", DEFAULT_FROM_EMAIL)
 # Newsletter: messages per SMTP connection, and attempts before a failed send is given up.
 RISTRA_NEWSLETTER_BATCH = envint("RISTRA_NEWSLETTER_BATCH", 100)
 RISTRA_NEWSLETTER_MAX_ATTEMPTS = envint("RISTRA_NEWSLETTER_MAX_ATTEMPTS", 3)
+
+# Anonymous GETs of the public site are cached this long; publishing in the CMS purges them.
+RISTRA_PUBLIC_CACHE_SECONDS = envint(
+    "RISTRA_PUBLIC_CACHE_SECONDS", 0 if os.environ.get("PYTEST_VERSION") else 300
+)
 
 # Django's admin is off by default: it would show identity data without writing the audit log.
 ADMIN_ENABLED = envbool("RISTRA_ADMIN_ENABLED", "False")

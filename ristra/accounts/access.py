@@ -17,6 +17,8 @@ for objects the user may not know exist.
 | ristra.manage_program (slug) | yes           | no      | own programs    | no     |
 | ristra.mentoring_participate | yes           | yes     | yes             | yes    |
 | ristra.mentoring_create_program | yes        | no      | yes (own scopes)| no     |
+| ristra.plans_write           | yes*          | yes*    | no              | no     |
+| ristra.surveys_manage        | yes*          | yes*    | no              | no     |
 
 Mentoring: any staff account may enrol in an open cycle and sees only its own pairs;
 ``manage_program`` takes a program scope's slug (a mentoring program's ``scope.slug``).
@@ -91,6 +93,10 @@ MANAGE_DEFINITIONS = "ristra.manage_definitions"
 MENTORING_PARTICIPATE = "ristra.mentoring_participate"
 #: Create a mentoring program (a program manager only under a scope they manage).
 MENTORING_CREATE_PROGRAM = "ristra.mentoring_create_program"
+#: Write strategic plans, bind indicators, define trainings and searches (ristra.plans).
+PLANS_WRITE = "ristra.plans_write"
+#: Build and run climate surveys and see their (suppressed) results.
+SURVEYS_MANAGE = "ristra.surveys_manage"
 
 rules.add_perm(VIEW_AGGREGATES, is_staff_member)
 rules.add_perm(VIEW_DEMOGRAPHIC_AGGREGATES, is_staff_member & ~is_decision_maker)
@@ -103,6 +109,8 @@ rules.add_perm(MANAGE_PROGRAM, is_administrator | manages_program)
 rules.add_perm(MANAGE_DEFINITIONS, (is_administrator | is_analyst) & ~is_decision_maker)
 rules.add_perm(MENTORING_PARTICIPATE, is_staff_member)
 rules.add_perm(MENTORING_CREATE_PROGRAM, is_administrator | is_program_manager)
+rules.add_perm(PLANS_WRITE, (is_administrator | is_analyst) & ~is_decision_maker)
+rules.add_perm(SURVEYS_MANAGE, (is_administrator | is_analyst) & ~is_decision_maker)
 
 
 def can(user: Any, perm: str, obj: object | None = None) -> bool:

@@ -46,7 +46,9 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -72,6 +74,8 @@ PRIVATE_DETAIL: Final = "matches a stated preference"
 RANK_CAP: Final = 100  # the rank policy counts a rank beyond this as this
 _CHUNK: Final = 16  # list entries a proposing mentee takes from numpy at a time
 _BLOCK: Final = 1 << 22  # list entries per block in the passes over every entry
+_SCORE_BLOCK: Final = 1 << 16  # pairs per block when scoring: its temporaries stay in cache
+_THREADS: Final = min(4, os.cpu_count() or 1)  # scoring threads (numpy releases the GIL)
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -258,9 +262,8 @@ class Instance:
             raise ValueError("score must be a matrix (mentees x mentors)")
         n, m = pts.shape
         ok = np.ones((n, m), bool) if acceptable is None else np.asarray(acceptable, bool)
-        allowed = ok.copy()
-        if excluded is not None:
-            allowed &= ~np.asarray(excluded, bool)
+        # ok and not excluded, in one pass (for booleans a > b is a and not b)
+        allowed = ok.copy() if excluded is None else np.greater(ok, np.asarray(excluded, bool))
         forbid_list = tuple(sorted({(int(i), int(j)) for i, j in forbids}))
         for i, j in forbid_list:
             allowed[i, j] = False
@@ -368,57 +371,125 @@ def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> IntArray
     )
 
 
-def _incidence(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> list[list[int]]:
-    return [[vocabulary.setdefault(v, len(vocabulary)) for v in sorted(s)] for s in sets]
+def _bits(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> NDArray[np.uint64]:
+    """Each set as a bit mask over the vocabulary, 64 values a word: (len(sets), words)."""
+    codes = [[vocabulary.setdefault(v, len(vocabulary)) for v in sorted(s)] for s in sets]
+    words = max(1, -(-len(vocabulary) // 64))
+    masks = np.zeros((len(sets), words), np.uint64)
+    for row, values in enumerate(codes):
+        for code in values:
+            masks[row, code // 64] |= np.uint64(1) << np.uint64(code % 64)
+    return masks
 
 
-def _add_criterion(
-    criterion: Criterion,
-    mentees: Sequence[Mentee],
-    mentors: Sequence[Mentor],
-    points: NDArray[np.int32],
-    acceptable: BoolArray,
-) -> None:
-    """Add one criterion's points for every pair (as :func:`explain` scores it) and, for a
-    must, clear ``acceptable`` where it is not met."""
+@dataclass(frozen=True, eq=False, slots=True)
+class _Scored:
+    """One criterion ready to score any block of rows (see :func:`_score_rows`)."""
+
+    must: bool
+    points: int
+    # "same": one code per person (-1 / -2 missing, never equal)
+    ours: IntArray | None = None
+    theirs: IntArray | None = None
+    # "overlap": bit masks, and the points for (mentee's set size, shared count)
+    our_bits: NDArray[np.uint64] | None = None
+    their_bits: NDArray[np.uint64] | None = None
+    table: NDArray[np.int32] | None = None
+    offset: NDArray[np.int32] | None = None
+
+
+def _prepare(criterion: Criterion, mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> _Scored:
     weight = WEIGHTS[criterion.weight] * SCALE
+    must = criterion.weight == "must"
     ours = [p.attributes.get(criterion.key) for p in mentees]
     theirs = [p.attributes.get(criterion.other_key) for p in mentors]
     vocabulary: dict[str, int] = {}
     if criterion.kind == "same":
         a = _codes([_single(v, criterion) for v in ours], vocabulary)
         b = _codes([_single(v, criterion) for v in theirs], vocabulary)
-        b = np.where(b < 0, -2, b)  # missing never matches
-        for block in _row_blocks(*points.shape):
-            met = a[block, None] == b[None, :]
-            points[block] += met * np.int32(weight)
-            if criterion.weight == "must":
-                acceptable[block] &= met
-        return
-    rows = _incidence([_as_set(v) for v in ours], vocabulary)
-    cols = _incidence([_as_set(v) for v in theirs], vocabulary)
-    a_inc = np.zeros((len(rows), len(vocabulary)), np.float32)
-    b_inc = np.zeros((len(cols), len(vocabulary)), np.float32)
-    for i, codes in enumerate(rows):
-        a_inc[i, codes] = 1
-    for j, codes in enumerate(cols):
-        b_inc[j, codes] = 1
+        return _Scored(must, weight, ours=a, theirs=np.where(b < 0, -2, b))
+    our_sets = [_as_set(v) for v in ours]
+    our_bits = _bits(our_sets, vocabulary)
+    their_bits = _bits([_as_set(v) for v in theirs], vocabulary)
+    if their_bits.shape[1] < our_bits.shape[1]:  # the vocabulary grew after the mentees
+        their_bits = np.pad(their_bits, ((0, 0), (0, our_bits.shape[1] - their_bits.shape[1])))
+    our_bits = np.pad(our_bits, ((0, 0), (0, their_bits.shape[1] - our_bits.shape[1])))
     # a criterion's points depend only on the shared count and the mentee's set size: one
     # table row per set size, filled by the same function as explain()
-    sizes, size_row = np.unique([len(r) for r in rows], return_inverse=True)
+    sizes, size_row = np.unique([len(s) for s in our_sets], return_inverse=True)
     width = int(sizes.max(initial=0)) + 1
     table = np.array(
         [[_overlap_points(weight, c, int(size)) for c in range(width)] for size in sizes],
         np.int32,
     ).reshape(-1)
     offset = (size_row.reshape(-1) * width).astype(np.int32)
-    for block in _row_blocks(*points.shape):
-        shared = a_inc[block] @ b_inc.T  # exact small integers
-        if criterion.weight == "must":
-            acceptable[block] &= shared > 0
+    return _Scored(
+        must, weight, our_bits=our_bits, their_bits=their_bits, table=table, offset=offset
+    )
+
+
+def _score_rows(
+    rows: slice,
+    scored: Sequence[_Scored],
+    department: tuple[IntArray, IntArray] | None,
+    points: NDArray[np.int32],
+    acceptable: BoolArray,
+    excluded: BoolArray,
+) -> None:
+    """Every criterion's points for the mentees in ``rows`` (as :func:`explain` scores
+    them), the musts, and the same-department exclusion. Blocks of rows are independent,
+    so threads may score different blocks at once (numpy releases the GIL)."""
+    block_points = points[rows]
+    block_ok = acceptable[rows]
+    for criterion in scored:
+        if criterion.ours is not None and criterion.theirs is not None:
+            met = criterion.ours[rows, None] == criterion.theirs[None, :]
+            np.add(block_points, np.int32(criterion.points), out=block_points, where=met)
+            if criterion.must:
+                block_ok &= met
+            continue
+        assert criterion.our_bits is not None and criterion.their_bits is not None
+        assert criterion.table is not None and criterion.offset is not None
+        ours, theirs = criterion.our_bits[rows], criterion.their_bits
+        shared = np.bitwise_count(ours[:, None, 0] & theirs[None, :, 0])
+        for word in range(1, ours.shape[1]):
+            shared += np.bitwise_count(ours[:, None, word] & theirs[None, :, word])
+        if criterion.must:
+            block_ok &= shared.astype(bool)
         index = shared.astype(np.int32)
-        index += offset[block, None]
-        points[block] += table[index]
+        index += criterion.offset[rows, None]
+        block_points += criterion.table.take(index)
+    if department is not None:
+        ours_dept, theirs_dept = department
+        np.equal(ours_dept[rows, None], theirs_dept[None, :], out=excluded[rows])
+
+
+def _score(
+    scored: Sequence[_Scored],
+    department: tuple[IntArray, IntArray] | None,
+    points: NDArray[np.int32],
+    acceptable: BoolArray,
+    excluded: BoolArray,
+) -> None:
+    n, m = points.shape
+    step = max(1, _SCORE_BLOCK // max(m, 1))
+    blocks = [slice(start, min(start + step, n)) for start in range(0, n, step)]
+    _each_block(
+        lambda rows: _score_rows(rows, scored, department, points, acceptable, excluded), blocks
+    )
+
+
+def _each_block(work: Callable[[slice], None], blocks: Sequence[slice]) -> None:
+    """Run ``work`` on every block of rows, on up to ``_THREADS`` threads (the blocks must
+    write disjoint rows; numpy releases the GIL in the array work)."""
+    threads = min(_THREADS, len(blocks))
+    if threads <= 1:
+        for rows in blocks:
+            work(rows)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(work, blocks):
+            pass
 
 
 def build(
@@ -436,9 +507,16 @@ def build(
         raise ValueError("ids must be unique")
     points = np.zeros((n, m), np.int32)
     acceptable = np.ones((n, m), bool)
-    for criterion in criteria:
-        _add_criterion(criterion, mentees, mentors, points, acceptable)
     excluded = np.zeros((n, m), bool)
+    department = None
+    if rules.exclude_same_department:
+        vocabulary: dict[str, int] = {}
+        a = _codes([p.department for p in mentees], vocabulary)
+        b = _codes([p.department for p in mentors], vocabulary)
+        department = (a, np.where(b < 0, -2, b))
+    _score(
+        [_prepare(c, mentees, mentors) for c in criteria], department, points, acceptable, excluded
+    )
     for i, mentee in enumerate(mentees):
         people: set[str] = set()
         if rules.exclude_reporting_line:
@@ -453,11 +531,6 @@ def build(
             for person in mentor.reporting_line:
                 if (row := mentee_index.get(person)) is not None:
                     excluded[row, j] = True
-    if rules.exclude_same_department:
-        vocabulary: dict[str, int] = {}
-        a = _codes([p.department for p in mentees], vocabulary)
-        b = _codes([p.department for p in mentors], vocabulary)
-        excluded |= a[:, None] == np.where(b < 0, -2, b)[None, :]
     capacity = np.array([p.capacity for p in mentors], np.int64)
     if rules.load_cap is not None:
         room = rules.load_cap - np.array([p.current_load for p in mentors], np.int64)
@@ -539,7 +612,8 @@ def _score_lists(
     dtype = np.int32 if fits else np.int64
     tie = np.arange(m - 1, -1, -1, dtype=dtype)
     choices = np.empty((rows, width), np.int32)
-    for block in _row_blocks(rows, m):
+
+    def rank(block: slice) -> None:
         keys: NDArray[np.signedinteger[Any]] = points[block].astype(dtype)
         np.multiply(keys, -m, out=keys)
         np.subtract(keys, tie, out=keys)
@@ -553,6 +627,8 @@ def _score_lists(
         np.remainder(best, m, out=best)
         np.subtract(m - 1, best, out=best)
         choices[block] = best
+
+    _each_block(rank, _row_blocks(rows, m))
     return _truncate(choices, count, k)
 
 

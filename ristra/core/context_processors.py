@@ -29,5 +29,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "imports": access.can(user, access.IMPORT_DATA),
             "audit": access.can(user, access.VIEW_AUDIT_LOG),
             "mentoring": access.can(user, access.MENTORING_PARTICIPATE),
+            "plans": access.can(user, access.VIEW_AGGREGATES),
+            "api": access.can(user, access.VIEW_AGGREGATES),
+            "pathways": bool(access.is_administrator(user) or access.is_program_manager(user)),
+            "surveys": access.can(user, access.VIEW_AGGREGATES),
         },
     }

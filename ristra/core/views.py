@@ -2,13 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ristra.accounts import access
 from ristra.core import prefs
+from ristra.core.addresses import is_staff_address
 from ristra.people import selectors as people_selectors
 
 
@@ -49,8 +56,14 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "core/error.html", {"status": 403}, status=403)
 
 
+def old_site_address(request: HttpRequest, rest: str) -> HttpResponse:
+    """The public site lived under /site/ before it moved to the root: keep old links alive."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect("/" + rest + ("?" + query if query else ""))
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/site/"):  # the public site keeps its own look
+    if not is_staff_address(request.path):  # the public site keeps its own look
         return render(request, "portal/not_found.html", status=404)
     return render(request, "core/error.html", {"status": 404}, status=404)
 

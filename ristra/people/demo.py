@@ -2674,7 +2674,7 @@ def summary_text(summary: DemoSummary) -> str:
             f"Created the fictional demo school '{DEMO_SCHOOL_NAME}' in {summary.seconds:.1f} s:",
             *summary.lines(),
             "",
-            f"Sign in at http://127.0.0.1:8000 as admin / {DEMO_PASSWORD} "
+            f"Sign in at http://127.0.0.1:8000/office/ as admin / {DEMO_PASSWORD} "
             "(other demo accounts: analyst, manager, viewer, mentor, dean)",
         ]
     )

@@ -180,12 +180,52 @@ def _run(
     return counts
 
 
+def _hold(batch: ImportBatch) -> None:
+    """Lock the batch row for the rest of the transaction (PostgreSQL; SQLite's write lock
+    already covers the whole database), so recovery can tell a live run from a dead one."""
+    list(ImportBatch.objects.select_for_update().filter(pk=batch.pk).values_list("pk"))
+
+
+def batch_recover_interrupted() -> list[int]:
+    """Mark batches a stopped process left checking or committing as failed; return their ids.
+
+    Checking and committing each run in one transaction, so a killed worker leaves nothing
+    written: only the batch's status still says "committing". The worker runs this when it
+    starts. A batch whose transaction is still alive in another process keeps its row lock
+    (PostgreSQL: skipped here) or the database's write lock (SQLite: this waits for it, and
+    the batch is then no longer in progress).
+    """
+    recovered: list[int] = []
+    with transaction.atomic():
+        stuck = ImportBatch.objects.select_for_update(skip_locked=True).filter(
+            status__in=[BatchStatus.VALIDATING, BatchStatus.COMMITTING]
+        )
+        for batch in stuck:
+            step = _("committed") if batch.status == BatchStatus.COMMITTING else _("checked")
+            batch.status = BatchStatus.FAILED
+            batch.error = _(
+                "The background worker stopped while this file was being %(step)s. Nothing "
+                "was written: a batch is all or nothing. Upload the file again to import it."
+            ) % {"step": step}
+            batch.save(update_fields=["status", "error"])
+            audit_record(
+                actor=None,
+                action=Action.IMPORT,
+                object_type="import_batch",
+                object_id=batch.pk,
+                summary=f"Marked {batch.filename} failed: its worker stopped mid-way",
+            )
+            recovered.append(batch.pk)
+    return recovered
+
+
 def batch_check(*, batch: ImportBatch) -> ImportBatch:
     """Validate every row and plan the commit; the person record is not touched."""
     batch.status = BatchStatus.VALIDATING
     batch.save(update_fields=["status"])
     try:
         with transaction.atomic():
+            _hold(batch)
             counts = _run(batch, apply=False, on_chunk=lambda n: _set_progress(batch, n))
     except (UnusableInput, ProfileError) as exc:
         batch.status = BatchStatus.UNUSABLE
@@ -229,6 +269,7 @@ def batch_commit(*, batch: ImportBatch, user: Any, checked: bool = True) -> Impo
     _set_progress(batch, 0)
     try:
         with transaction.atomic():
+            _hold(batch)
             counts = _run(batch, apply=True, on_chunk=lambda n: _set_progress(batch, n))
             batch.rows_total = counts.total
             batch.rows_valid = counts.valid

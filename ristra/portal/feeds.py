@@ -29,7 +29,7 @@ class NewsFeed(Feed):
     def link(self) -> str:
         news = selectors.news_pages().first()
         parent = news.get_parent() if news is not None else None
-        return parent.url if parent is not None and parent.url else "/site/"
+        return parent.url if parent is not None and parent.url else "/"
 
     def description(self) -> str:
         return _("News from the office.")

@@ -45,11 +45,12 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Locale, Orderable, Page
 from wagtail.search import index
 
+from ristra.core.addresses import STAFF_SEGMENTS
 from ristra.portal.blocks import RICH_TEXT_FEATURES, BodyBlock
 
-#: Addresses served by the portal's own views (see ristra/portal/urls.py): no page may
-#: take these slugs at the top of the site.
-RESERVED_SLUGS = frozenset({"contact", "feeds", "register", "subscribe", "unsubscribe"})
+#: Addresses served by the portal's own views and by the staff application (see
+#: ristra/core/addresses.py): no page may take these slugs at the top of the site.
+RESERVED_SLUGS = STAFF_SEGMENTS
 
 
 class Audience(models.TextChoices):

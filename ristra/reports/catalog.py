@@ -45,6 +45,8 @@ class ReportDefinition:
     description: Any
     population: str
     builder: Callable[[d.Filters, d.SnapshotSource], Report]
+    #: False: built from the live database (links change without a new snapshot).
+    cacheable: bool = True
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -585,6 +587,12 @@ def _separation_reasons(ctx: d.Context) -> PublishedTable:
 # ------------------------------------------------------------------------------ 5 annual
 
 
+def _survey_results(filters: d.Filters, source: d.SnapshotSource) -> Report:
+    from ristra.surveys.results import latest_published_report
+
+    return latest_published_report(filters, source)
+
+
 NARRATIVE = (
     gettext_lazy("A message from the office"),
     gettext_lazy("Highlights of the year"),
@@ -612,6 +620,12 @@ def annual_report(filters: d.Filters, source: d.SnapshotSource) -> Report:
         quality=_snapshot_quality(source),
         narrative=tuple(str(n) for n in NARRATIVE),
     )
+
+
+def _pathway_outcomes(filters: d.Filters, source: d.SnapshotSource) -> Report:
+    from ristra.pathways.outcomes import catalog_builder
+
+    return catalog_builder(filters, source)
 
 
 REPORTS: dict[str, ReportDefinition] = {
@@ -666,8 +680,51 @@ REPORTS: dict[str, ReportDefinition] = {
             "students",
             annual_report,
         ),
+        ReportDefinition(
+            "plan-progress",
+            gettext_lazy("Strategic plan progress"),
+            gettext_lazy(
+                "The school's strategic plan: actions and their status, indicators with their "
+                "latest published values, definitions, and the unit plans rolling up into it."
+            ),
+            "faculty",
+            lambda filters, source: _plan_progress(),
+            cacheable=False,  # actions and readings change without a new snapshot
+        ),
+        ReportDefinition(
+            "pathway-outcomes",
+            gettext_lazy("Pathway and support program outcomes"),
+            gettext_lazy(
+                "Per program and cohort: cohort yield (applied, admitted, matriculated, "
+                "graduated, matched to residency; retention and graduation for support "
+                "programs), applicant-level acceptance, years to each outcome, sessions "
+                "attended against outcome, and the waitlist and other applicants for comparison."
+            ),
+            "applicants",
+            _pathway_outcomes,
+            cacheable=False,
+        ),
+        ReportDefinition(
+            "survey-results",
+            gettext_lazy("Climate survey results"),
+            gettext_lazy(
+                "The latest published climate survey: response rates, factor and cluster "
+                "scores by group, gaps, change since the last wave, benchmark and comment "
+                "themes."
+            ),
+            "faculty",
+            _survey_results,
+            cacheable=False,
+        ),
     )
 }
+
+
+def _plan_progress() -> Report:
+    from ristra.plans import selectors  # the plans app registers no measures here
+
+    plan = selectors.top_plan()
+    return selectors.plan_report(plan) if plan is not None else selectors.no_plan_report()
 
 
 def build(key: str, filters: d.Filters, *, source: d.SnapshotSource | None = None) -> Report:
@@ -679,6 +736,8 @@ def build(key: str, filters: d.Filters, *, source: d.SnapshotSource | None = Non
         report = definition.builder(filters, source)
         return replace(report, sections=_unique_keys(report.sections))
 
+    if not definition.cacheable:
+        return make()
     return d.cached(source, ("report", key, filters), make)
 
 

@@ -57,6 +57,10 @@ def snapshot_refresh(*, reason: str, on: dt.date | None = None) -> Snapshot:
             dashboards.warm()
         except Exception:  # a dashboard that cannot be built must not fail the refresh
             log.exception("warming the dashboards failed")
+    if record.status == SnapshotStatus.READY:
+        from ristra.reports.indicators import run_refresh_hooks
+
+        run_refresh_hooks()  # e.g. the plans' indicator readings (a background task)
     return record
 
 

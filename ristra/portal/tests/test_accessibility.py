@@ -25,22 +25,22 @@ pytestmark = [
 ]
 
 PUBLIC_PAGES = [
-    "/site/",
-    "/site/diversity-statement/",
-    "/site/offices/",
-    "/site/programs/",
-    "/site/programs/summer-health-careers-academy/",
-    "/site/news/",
-    "/site/news/school-recognised-for-excellence-in-diversity/",
-    "/site/stories/",
-    "/site/stories/a-ristra-for-the-office/",
-    "/site/events/",
-    "/site/events/summer-academy-information-night/",
-    "/site/newsletter/",
-    "/site/data/",
-    "/site/contact/",
-    "/site/subscribe/",
-    "/site/no-such-page/",
+    "/",
+    "/diversity-statement/",
+    "/offices/",
+    "/programs/",
+    "/programs/summer-health-careers-academy/",
+    "/news/",
+    "/news/school-recognised-for-excellence-in-diversity/",
+    "/stories/",
+    "/stories/a-ristra-for-the-office/",
+    "/events/",
+    "/events/summer-academy-information-night/",
+    "/newsletter/",
+    "/data/",
+    "/contact/",
+    "/subscribe/",
+    "/no-such-page/",
 ]
 
 
@@ -60,7 +60,7 @@ def pages_with_ids() -> list[str]:
     program = ProgramPage.objects.get(slug="summer-health-careers-academy")
     event = EventPage.objects.get(slug="summer-academy-information-night")
     assert issue is not None and issue.url
-    return [issue.url, f"/site/register/program/{program.pk}/", f"/site/register/event/{event.pk}/"]
+    return [issue.url, f"/register/program/{program.pk}/", f"/register/event/{event.pk}/"]
 
 
 def visitor_page(chromium: Any, url: str, *, display: str = "medium.light", lang: str = "") -> Any:
@@ -86,7 +86,7 @@ def test_every_public_page_type_passes_axe(
     page = visitor_page(browser, public_site, display=display, lang=lang)
     artifacts = os.environ.get("RISTRA_ARTIFACTS_DIR")
     if artifacts:  # the home page in this mode, for people to review (CI keeps them)
-        page.goto(public_site + "/site/")
+        page.goto(public_site + "/")
         Path(artifacts).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(artifacts) / f"portal-home-{display}-{lang or 'en'}.png"))
     found: dict[str, list[str]] = {}
@@ -102,7 +102,7 @@ def test_subscribe_works_by_keyboard(browser: Any, public_site: str) -> None:  #
     from django.core import mail
 
     page = visitor_page(browser, public_site)
-    page.goto(public_site + "/site/subscribe/")
+    page.goto(public_site + "/subscribe/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Skip to main content"
     page.keyboard.press("Enter")
@@ -120,7 +120,7 @@ def test_subscribe_works_by_keyboard(browser: Any, public_site: str) -> None:  #
 
 def test_contact_form_errors_are_announced(browser: Any, public_site: str) -> None:  # noqa: F811
     page = visitor_page(browser, public_site)
-    page.goto(public_site + "/site/contact/")
+    page.goto(public_site + "/contact/")
     with page.expect_navigation():
         page.click("text=Send message")
     assert page.locator("[role=alert]").count() >= 1
@@ -147,7 +147,7 @@ def test_the_data_page_with_its_tables_passes_axe(
     snapshot_write(settings.RISTRA_SNAPSHOT_PATH, snapshot_frames(category_set=category_set()))
     try:
         page = visitor_page(browser, public_site, display=display)
-        page.goto(public_site + "/site/data/")
+        page.goto(public_site + "/data/")
         assert page.locator("table.ristra-data").count() == 3
         assert violations(page) == []
     finally:

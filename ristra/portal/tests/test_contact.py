@@ -22,7 +22,7 @@ GOOD = {
 
 def _post(client: Client, seconds_ago: float = 30, **changes: str) -> Any:
     data = {**GOOD, "started": form_stamp(time.time() - seconds_ago), **changes}
-    return client.post("/site/contact/", data)
+    return client.post("/contact/", data)
 
 
 def test_a_message_is_stored_and_sent_to_the_office(client: Client, portal: Any) -> None:

@@ -43,7 +43,7 @@ def test_public_and_internal_numbers_are_the_same(
 ) -> None:
     headlines = selectors.public_headlines()
     assert [h.population for h in headlines.items] == list(selectors.PUBLIC_POPULATIONS)
-    public = client.get("/site/data/").content.decode()
+    public = client.get("/data/").content.decode()
     client.force_login(cast["viewer"])  # sees the dashboards without drill-down links
     for headline in headlines.items:
         internal = client.get(reverse("reports:dashboard", args=[headline.population]))
@@ -72,19 +72,19 @@ def test_no_small_count_reaches_the_public_page(snap: Path, portal: Any, client:
                     assert cell == 0 or cell >= MIN_CELL
                 if column.kind == "count" and cell is None:
                     hidden += 1
-    html = client.get("/site/data/").content.decode()
+    html = client.get("/data/").content.decode()
     assert html.count("hidden to protect privacy") >= hidden
 
 
 def test_without_a_snapshot_the_page_says_so(portal: Any, client: Client) -> None:
-    response = client.get("/site/data/")
+    response = client.get("/data/")
     assert response.status_code == 200
     assert b"The figures are being prepared" in response.content
     assert b"ristra-data" not in response.content
 
 
 def test_the_public_page_needs_no_login(snap: Path, portal: Any, client: Client) -> None:
-    response = client.get("/site/data/")
+    response = client.get("/data/")
     assert response.status_code == 200
     assert b"ristra-data" in response.content
     assert b"/people/" not in response.content  # no drill-down links to individuals

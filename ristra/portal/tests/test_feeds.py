@@ -15,7 +15,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def test_the_rss_feed_is_valid_rss_2(client: Client, portal: Any) -> None:
-    response = client.get("/site/feeds/news.rss")
+    response = client.get("/feeds/news.rss")
     assert response["Content-Type"].startswith("application/rss+xml")
     root = ET.fromstring(response.content)  # noqa: S314 - our own feed
     assert root.tag == "rss" and root.get("version") == "2.0"
@@ -32,7 +32,7 @@ def test_the_rss_feed_is_valid_rss_2(client: Client, portal: Any) -> None:
 
 
 def test_the_atom_feed_is_valid_atom(client: Client, portal: Any) -> None:
-    response = client.get("/site/feeds/news.atom")
+    response = client.get("/feeds/news.atom")
     assert response["Content-Type"].startswith("application/atom+xml")
     root = ET.fromstring(response.content)  # noqa: S314 - our own feed
     assert root.tag == f"{ATOM}feed"
@@ -48,7 +48,7 @@ def test_a_draft_news_item_is_not_in_the_feed(client: Client, portal: Any) -> No
     news = NewsPage.objects.live().first()
     assert news is not None
     news.unpublish()
-    assert news.title.encode() not in client.get("/site/feeds/news.rss").content
+    assert news.title.encode() not in client.get("/feeds/news.rss").content
 
 
 def _calendar(client: Client, path: str) -> icalendar.Calendar:
@@ -59,7 +59,7 @@ def _calendar(client: Client, path: str) -> icalendar.Calendar:
 
 
 def test_the_site_calendar_has_every_event(client: Client, portal: Any) -> None:
-    cal = _calendar(client, "/site/feeds/events.ics")
+    cal = _calendar(client, "/feeds/events.ics")
     assert cal["VERSION"] == "2.0" and cal["PRODID"]
     events = cal.walk("VEVENT")
     assert len(events) == EventPage.objects.live().count()
@@ -73,23 +73,23 @@ def test_the_site_calendar_has_every_event(client: Client, portal: Any) -> None:
 
 def test_one_event_has_its_own_calendar_file(client: Client, portal: Any) -> None:
     page = EventPage.objects.get(slug="summer-academy-information-night")
-    cal = _calendar(client, f"/site/feeds/events/{page.pk}.ics")
+    cal = _calendar(client, f"/feeds/events/{page.pk}.ics")
     (event,) = cal.walk("VEVENT")
     assert str(event["SUMMARY"]) == page.title
     assert event.decoded("DTSTART") == page.start
-    assert str(event["URL"]).endswith("/site/events/summer-academy-information-night/")
+    assert str(event["URL"]).endswith("/events/summer-academy-information-night/")
     assert str(event["LOCATION"]) == page.location
-    assert f"/site/feeds/events/{page.pk}.ics" in client.get(page.url).content.decode()
+    assert f"/feeds/events/{page.pk}.ics" in client.get(page.url).content.decode()
 
 
 def test_a_program_calendar_has_its_events_only(client: Client, portal: Any) -> None:
     program = ProgramPage.objects.get(slug="summer-health-careers-academy")
-    cal = _calendar(client, f"/site/feeds/programs/{program.pk}.ics")
+    cal = _calendar(client, f"/feeds/programs/{program.pk}.ics")
     assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == ["Summer academy information night"]
 
 
 def test_an_unpublished_event_has_no_calendar_file(client: Client, portal: Any) -> None:
     page = EventPage.objects.get(slug="summer-academy-information-night")
     page.unpublish()
-    assert client.get(f"/site/feeds/events/{page.pk}.ics").status_code == 404
-    assert client.get("/site/feeds/events/999999.ics").status_code == 404
+    assert client.get(f"/feeds/events/{page.pk}.ics").status_code == 404
+    assert client.get("/feeds/events/999999.ics").status_code == 404

@@ -50,7 +50,7 @@ def test_a_rendered_image_carries_its_alt_text(client: Any, portal: Any, image: 
     page = StandardPage.objects.get(slug="action-plan")
     page.body = [("image", {"image": image, "alt_text": "A red chile ristra", "decorative": False})]
     page.save_revision().publish()
-    html = client.get("/site/action-plan/").content.decode()
+    html = client.get("/action-plan/").content.decode()
     assert 'alt="A red chile ristra"' in html
 
 

@@ -24,13 +24,13 @@ from ristra.portal.models import (
 
 
 def _link(message: Any) -> str:
-    found = re.search(r"https?://\S+/site/subscribe/confirm/\S+/", message.body)
+    found = re.search(r"https?://\S+/subscribe/confirm/\S+/", message.body)
     assert found, message.body
-    return found.group(0).split("/site/", 1)[1]
+    return found.group(0).split("/", 1)[1]
 
 
 def test_it_sends_a_confirmation_and_subscribes_only_after_it(client: Client, portal: Any) -> None:
-    response = client.post("/site/subscribe/", {"email": "Ana.Lucero@Example.org"})
+    response = client.post("/subscribe/", {"email": "Ana.Lucero@Example.org"})
     assert response.status_code == 200
     assert b"Check your e-mail" in response.content
     subscriber = Subscriber.objects.get()
@@ -40,18 +40,18 @@ def test_it_sends_a_confirmation_and_subscribes_only_after_it(client: Client, po
     assert isinstance(message, EmailMultiAlternatives)
     assert message.to == ["ana.lucero@example.org"]
     assert message.alternatives and message.alternatives[0][1] == "text/html"
-    confirmed = client.get("/site/" + _link(message))
+    confirmed = client.get("/" + _link(message))
     assert confirmed.status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.CONFIRMED and subscriber.confirmed_at
 
 
 def test_repeated_sign_ups_do_not_flood_or_reveal(client: Client, portal: Any) -> None:
-    first = client.post("/site/subscribe/", {"email": "repeat@example.org"})
-    second = client.post("/site/subscribe/", {"email": "repeat@example.org"})
+    first = client.post("/subscribe/", {"email": "repeat@example.org"})
+    second = client.post("/subscribe/", {"email": "repeat@example.org"})
     assert len(mail.outbox) == 1  # re-sent at most every ten minutes
     services.subscriber_confirm(token=services.confirm_token(Subscriber.objects.get()))
-    third = client.post("/site/subscribe/", {"email": "repeat@example.org"})
+    third = client.post("/subscribe/", {"email": "repeat@example.org"})
     assert len(mail.outbox) == 1  # already confirmed: nothing sent
 
     def answer(response: Any) -> str:
@@ -62,7 +62,7 @@ def test_repeated_sign_ups_do_not_flood_or_reveal(client: Client, portal: Any) -
 
 
 def test_it_rejects_an_invalid_address_clearly(client: Client, portal: Any) -> None:
-    response = client.post("/site/subscribe/", {"email": "not-an-address"})
+    response = client.post("/subscribe/", {"email": "not-an-address"})
     assert response.status_code == 400
     assert b"Enter a valid email address" in response.content
     assert b'value="not-an-address"' in response.content
@@ -70,7 +70,7 @@ def test_it_rejects_an_invalid_address_clearly(client: Client, portal: Any) -> N
 
 
 def test_a_bot_filling_the_honeypot_is_not_subscribed(client: Client, portal: Any) -> None:
-    response = client.post("/site/subscribe/", {"email": "bot@example.org", "website": "x"})
+    response = client.post("/subscribe/", {"email": "bot@example.org", "website": "x"})
     assert response.status_code == 200
     assert not Subscriber.objects.exists() and not mail.outbox
 
@@ -78,18 +78,18 @@ def test_a_bot_filling_the_honeypot_is_not_subscribed(client: Client, portal: An
 def test_forged_and_expired_confirmation_links_are_refused(client: Client, portal: Any) -> None:
     subscriber = Subscriber.objects.create(email="late@example.org")
     token = services.confirm_token(subscriber)
-    forged = client.get(f"/site/subscribe/confirm/{token[:-2]}xx/")
+    forged = client.get(f"/subscribe/confirm/{token[:-2]}xx/")
     assert forged.status_code == 400
     assert b"incomplete or was changed" in forged.content
     with mock.patch("django.core.signing.time.time", return_value=time.time() - 8 * 86400):
         old = services.confirm_token(subscriber)
-    expired = client.get(f"/site/subscribe/confirm/{old}/")
+    expired = client.get(f"/subscribe/confirm/{old}/")
     assert expired.status_code == 400
     assert b"expired" in expired.content
     # An unsubscribe token cannot confirm, and a confirmation token cannot unsubscribe.
     leave = services.unsubscribe_token(subscriber)
-    assert client.get(f"/site/subscribe/confirm/{leave}/").status_code == 400
-    assert client.post(f"/site/unsubscribe/{token}/").status_code == 400
+    assert client.get(f"/subscribe/confirm/{leave}/").status_code == 400
+    assert client.post(f"/unsubscribe/{token}/").status_code == 400
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.PENDING
 
@@ -97,7 +97,7 @@ def test_forged_and_expired_confirmation_links_are_refused(client: Client, porta
 def test_unsubscribe_asks_on_get_and_acts_on_one_click_post(portal: Any) -> None:
     subscriber = Subscriber.objects.create(email="leave@example.org", status="confirmed")
     client = Client(enforce_csrf_checks=True)  # mail clients post without our CSRF cookie
-    url = f"/site/unsubscribe/{services.unsubscribe_token(subscriber)}/"
+    url = f"/unsubscribe/{services.unsubscribe_token(subscriber)}/"
     assert client.get(url).status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.CONFIRMED
@@ -161,7 +161,7 @@ def test_it_sends_html_and_text_with_unsubscribe_headers_once(
     html, kind = message.alternatives[0]
     assert kind == "text/html" and isinstance(html, str) and "<a href=" in html
     leave = message.extra_headers["List-Unsubscribe"]
-    assert leave.startswith("<http") and "/site/unsubscribe/" in leave
+    assert leave.startswith("<http") and "/unsubscribe/" in leave
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert Delivery.objects.filter(issue=issue, status="sent").count() == 5
     issue.refresh_from_db()

@@ -49,6 +49,8 @@ class Command(BaseCommand):
 
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Ristra is starting on http://{host}:{port}/"))
+        self.stdout.write(f"  Public site: http://{host}:{port}/   (edit its pages at /cms/)")
+        self.stdout.write(f"  Office staff: http://{host}:{port}/office/ (sign in there)")
         try:
             from ristra.people.demo import DEMO_PASSWORD
 

@@ -93,10 +93,21 @@ class Command(BaseCommand):
         from ristra.mentoring.demo import seed_mentoring
 
         seed_mentoring(stdout=self.stdout, replace=options["replace"])
+        from ristra.pathways.demo import seed_pathways
+
+        seed_pathways(stdout=self.stdout, replace=options["replace"])
+        from ristra.surveys.demo import seed_surveys
+
+        seed_surveys(stdout=self.stdout, replace=options["replace"])
         self.stdout.write("Refreshing the analytics snapshot...")
         snapshot_refresh(reason="demo school loaded")
         from ristra.portal.demo import seed_portal
 
         seed_portal()
-        self.stdout.write("Public site: http://127.0.0.1:8000/site/ (edit it at /cms/)")
+        from ristra.plans.demo import seed_plans
+
+        seed_plans(stdout=self.stdout, replace=options["replace"])
+        self.stdout.write(
+            "Public site: http://127.0.0.1:8000/ (edit it at /cms/); staff application: http://127.0.0.1:8000/office/"
+        )
         self.stdout.write(self.style.SUCCESS(summary_text(summary)))

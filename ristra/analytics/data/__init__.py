@@ -1,0 +1,1 @@
+"""Data files shipped with the analytics core (example instrument, stop words)."""

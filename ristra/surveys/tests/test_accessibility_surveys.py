@@ -1,0 +1,68 @@
+"""The survey screens in a real browser, checked by axe-core (WCAG 2.2 AA)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from ristra.core.tests.test_accessibility import (  # noqa: F401 - the browser fixture
+    READY,
+    browser,
+    page_for,
+    violations,
+)
+
+pytestmark = [
+    pytest.mark.skipif(not READY, reason="needs chromium and node_modules/axe-core"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def test_survey_screens_pass_axe(
+    browser: Any,  # noqa: F811 - the imported fixture
+    live_server: Any,
+) -> None:
+    from ristra.accounts.models import Role, User
+    from ristra.surveys import services
+    from ristra.surveys.tests.conftest import example_text, fill
+
+    analyst, _ = User.objects.get_or_create(
+        username="survey-analyst", defaults={"role": Role.ANALYST}
+    )
+    old = services.survey_create(
+        title="Climate", wave="2025", mode="link", instrument_text=example_text(), status="closed"
+    )
+    fill(old, 60, seed=4)
+    survey = services.survey_create(
+        title="Climate", wave="2026", mode="link", instrument_text=example_text(), status="open"
+    )
+    fill(survey, 60)
+    site = {"url": live_server.url}
+    paths = [
+        reverse("surveys:home"),
+        reverse("surveys:new"),
+        reverse("surveys:detail", args=[survey.pk]),
+        reverse("surveys:instrument", args=[survey.pk]),
+        reverse("surveys:preview", args=[survey.pk]),
+        reverse("surveys:import", args=[survey.pk]),
+        reverse("surveys:benchmark", args=[survey.pk]),
+        reverse("surveys:action_new", args=[survey.pk]),
+        reverse("surveys:results", args=[survey.pk]),
+        reverse("surveys:results", args=[survey.pk]) + "?by=role",
+    ]
+    found: dict[str, list[str]] = {}
+    page = page_for(browser, site, analyst)
+    for path in paths:
+        page.goto(site["url"] + path)
+        problems = violations(page)
+        if problems:
+            found[path] = problems
+    # The respondent's form without an account, and with errors shown.
+    anonymous = browser.new_context().new_page()
+    anonymous.goto(site["url"] + reverse("surveys:respond_link", args=[survey.link_key]))
+    problems = violations(anonymous)
+    if problems:
+        found["respondent form"] = problems
+    assert found == {}

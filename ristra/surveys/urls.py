@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from ristra.surveys import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("new/", views.survey_new, name="new"),
+    path("<int:survey_id>/", views.survey_detail, name="detail"),
+    path("<int:survey_id>/instrument/", views.instrument_edit, name="instrument"),
+    path("<int:survey_id>/preview/", views.preview, name="preview"),
+    path("<int:survey_id>/status/", views.survey_status, name="status"),
+    path("<int:survey_id>/invite/", views.invite, name="invite"),
+    path("<int:survey_id>/codes/", views.codes, name="codes"),
+    path("<int:survey_id>/import/", views.import_responses, name="import"),
+    path("<int:survey_id>/imports/<int:batch_id>/", views.import_detail, name="import_detail"),
+    path("<int:survey_id>/benchmark/", views.benchmark, name="benchmark"),
+    path("<int:survey_id>/actions/new/", views.action_new, name="action_new"),
+    path("<int:survey_id>/actions/<int:action_id>/", views.action_edit, name="action"),
+    path("<int:survey_id>/results/", views.results, name="results"),
+    path("s/<str:link_key>/", views.respond_link, name="respond_link"),
+    path("r/<str:token>/", views.respond_invitation, name="respond_invitation"),
+    path("thanks/", views.thanks, name="thanks"),
+]

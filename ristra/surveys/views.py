@@ -1,0 +1,411 @@
+"""Survey screens: the analyst's (list, settings and instrument, preview, invitations,
+codes, imports, benchmark, action items, results) and the respondent's (the form behind an
+anonymous link or a personal invitation link; no sign-in)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ristra.accounts import access
+from ristra.audit.models import Action
+from ristra.audit.services import audit_record
+from ristra.reports.render import FORMATS
+from ristra.reports.render import render as render_report
+from ristra.surveys import results as survey_results
+from ristra.surveys import selectors, services
+from ristra.surveys.access import (
+    can_manage,
+    can_see_breakdowns,
+    get_survey_for_link,
+    get_survey_for_manager,
+    get_survey_for_results,
+    visible_surveys,
+)
+from ristra.surveys.forms import (
+    ActionItemForm,
+    BenchmarkForm,
+    CodesForm,
+    ImportForm,
+    InstrumentForm,
+    ResponseForm,
+    SurveyForm,
+)
+from ristra.surveys.models import ActionItem, Mode, ResponseImport, Status
+
+MANAGE = access.SURVEYS_MANAGE
+#: Anonymous-link submissions allowed per address and survey per hour.
+RATE_LIMIT = getattr(settings, "RISTRA_SURVEY_RATE_LIMIT", 20)
+
+
+def _ctx(**extra: Any) -> dict[str, Any]:
+    return {"section": "surveys", **extra}
+
+
+# --- analyst screens ------------------------------------------------------------------
+
+
+@access.login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "surveys/home.html",
+        _ctx(surveys=visible_surveys(request.user), can_manage=can_manage(request.user)),
+    )
+
+
+@access.permission_required(MANAGE)
+def survey_new(request: HttpRequest) -> HttpResponse:
+    form = SurveyForm(request.POST or None, prefix="s")
+    instrument_form = InstrumentForm(request.POST or None, request.FILES or None, prefix="i")
+    if request.method == "POST" and form.is_valid() and instrument_form.is_valid():
+        survey = services.survey_create(
+            instrument_text=instrument_form.cleaned_data["text"],
+            instrument_format=instrument_form.cleaned_data["fmt"],
+            created_by=request.user,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Survey created. Preview it before opening it."))
+        return redirect("surveys:detail", survey.pk)
+    if request.method == "GET":
+        from importlib import resources
+
+        from ristra.analytics.surveys import EXAMPLE_INSTRUMENT
+
+        instrument_form.initial["text"] = (
+            resources.files("ristra.analytics.data").joinpath(EXAMPLE_INSTRUMENT).read_text()
+        )
+    return render(
+        request, "surveys/survey_form.html", _ctx(form=form, instrument_form=instrument_form)
+    )
+
+
+@access.permission_required(MANAGE)
+def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    invitations = survey.invitations
+    return render(
+        request,
+        "surveys/detail.html",
+        _ctx(
+            survey=survey,
+            instrument=survey.instrument,
+            responses=survey.responses.count(),
+            invited=invitations.count(),
+            responded=invitations.filter(responded=True).count(),
+            codes_total=survey.codes.count(),
+            codes_spent=survey.codes.filter(spent=True).count(),
+            imports=survey.imports.all()[:20],
+            actions=survey.actions.select_related("owner"),
+            link=request.build_absolute_uri(
+                reverse("surveys:respond_link", args=[survey.link_key])
+            ),
+            codes_form=CodesForm(),
+            import_form=ImportForm(),
+            benchmark_form=BenchmarkForm(),
+            statuses=Status,
+            Mode=Mode,
+        ),
+    )
+
+
+@access.permission_required(MANAGE)
+def instrument_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    locked = survey.responses.exists()
+    form = InstrumentForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"text": survey.instrument_text, "fmt": survey.instrument_format},
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST or locked:
+            preview = form.instrument
+        else:
+            services.survey_set_instrument(
+                survey=survey, text=form.cleaned_data["text"], fmt=form.cleaned_data["fmt"]
+            )
+            messages.success(request, _("Instrument saved."))
+            return redirect("surveys:detail", survey.pk)
+    return render(
+        request,
+        "surveys/instrument.html",
+        _ctx(survey=survey, form=form, locked=locked, preview=preview),
+    )
+
+
+@access.permission_required(MANAGE)
+def preview(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    form = ResponseForm(instrument=survey.instrument, need_code=survey.require_code)
+    return render(
+        request,
+        "surveys/respond.html",
+        _ctx(survey=survey, form=form, preview=True, action=""),
+    )
+
+
+@require_POST
+@access.permission_required(MANAGE)
+def survey_status(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    action = request.POST.get("action", "")
+    if action in Status.values:
+        services.survey_set_status(survey=survey, status=action)
+    elif action in ("publish", "unpublish"):
+        survey.published = action == "publish"
+        survey.save(update_fields=["published"])
+    messages.success(request, _("Survey updated."))
+    return redirect("surveys:detail", survey.pk)
+
+
+@require_POST
+@access.permission_required(MANAGE)
+def invite(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    if survey.mode != Mode.INVITATIONS:
+        raise Http404
+    kinds = [k for k in request.POST.getlist("population") if k in selectors.POPULATIONS]
+    people = selectors.population_on(kinds=kinds or None)
+    created = services.invitations_create(survey=survey, people=people)
+    audit_record(
+        actor=request.user,
+        action=Action.CREATE,
+        object_type="survey_invitations",
+        object_id=survey.pk,
+        summary=f"Invited {len(created)} people to survey {survey.pk}",
+        person_ids=[i.person_id for i in created],
+        request=request,
+    )
+    if survey.status == Status.OPEN:
+        from ristra.surveys.tasks import invitations_send_task
+
+        invitations_send_task.enqueue(survey.pk)
+    messages.success(
+        request,
+        _("%(n)d people invited. Invitations are sent when the survey is open.")
+        % {"n": len(created)},
+    )
+    return redirect("surveys:detail", survey.pk)
+
+
+@access.permission_required(MANAGE)
+def codes(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    form = CodesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new = services.codes_generate(survey=survey, n=form.cleaned_data["n"])
+        content = "\n".join(new) + "\n"
+        response = HttpResponse(content, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-codes.txt"'
+        return response
+    return redirect("surveys:detail", survey.pk)
+
+
+@access.permission_required(MANAGE)
+def import_responses(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["upload"]
+        batch = services.responses_import(
+            survey=survey,
+            data=upload.read(),
+            filename=upload.name,
+            source=form.cleaned_data["source"],
+            user=request.user,
+        )
+        return redirect("surveys:import_detail", survey.pk, batch.pk)
+    return render(request, "surveys/import.html", _ctx(survey=survey, form=form))
+
+
+@access.permission_required(MANAGE)
+def import_detail(request: HttpRequest, survey_id: int, batch_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    batch = get_object_or_404(ResponseImport, pk=batch_id, survey=survey)
+    rejected = batch.rows.filter(fate="rejected")[:500]
+    return render(
+        request,
+        "surveys/import_detail.html",
+        _ctx(survey=survey, batch=batch, rejected=rejected),
+    )
+
+
+@access.permission_required(MANAGE)
+def benchmark(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    form = BenchmarkForm(request.POST or None, request.FILES or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.cleaned_data["upload"].read().decode("utf-8-sig")
+            survey_results.benchmark_parse(text, survey.instrument)
+        except UnicodeDecodeError:
+            error = _("The file is not UTF-8 text.")
+        except survey_results.BenchmarkError as problem:
+            error = str(problem)
+        else:
+            survey.benchmark_csv = text
+            survey.benchmark_label = form.cleaned_data["label"]
+            survey.save(update_fields=["benchmark_csv", "benchmark_label"])
+            messages.success(request, _("Benchmark loaded."))
+            return redirect("surveys:detail", survey.pk)
+    return render(request, "surveys/benchmark.html", _ctx(survey=survey, form=form, error=error))
+
+
+@access.permission_required(MANAGE)
+def action_new(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    initial = {k: request.GET[k] for k in ("kind", "finding") if k in request.GET}
+    form = ActionItemForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.action_create(
+            survey=survey,
+            **{k: form.cleaned_data[k] for k in ("kind", "finding", "action", "owner", "due_on")},
+        )
+        messages.success(request, _("Action item added."))
+        return redirect("surveys:detail", survey.pk)
+    return render(request, "surveys/action_form.html", _ctx(survey=survey, form=form))
+
+
+@access.permission_required(MANAGE)
+def action_edit(request: HttpRequest, survey_id: int, action_id: int) -> HttpResponse:
+    survey = get_survey_for_manager(request.user, survey_id)
+    item = get_object_or_404(ActionItem, pk=action_id, survey=survey)
+    form = ActionItemForm(request.POST or None, instance=item)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Action item saved."))
+        return redirect("surveys:detail", survey.pk)
+    return render(request, "surveys/action_form.html", _ctx(survey=survey, form=form, item=item))
+
+
+@access.login_required
+def results(request: HttpRequest, survey_id: int) -> HttpResponse:
+    survey = get_survey_for_results(request.user, survey_id)
+    breakdowns = can_see_breakdowns(request.user)
+    dims = survey_results.demographic_keys(survey.instrument) if breakdowns else []
+    by = request.GET.get("by") or None
+    if by is not None and by not in dims:
+        by = None
+    report = survey_results.build_report(survey, breakdowns=breakdowns, by=by)
+    fmt = request.GET.get("format", "")
+    if fmt:
+        if fmt not in FORMATS:
+            raise Http404
+        content, content_type, ext = render_report(report, fmt)
+        audit_record(
+            actor=request.user,
+            action=Action.EXPORT,
+            object_type="survey_results",
+            object_id=survey.pk,
+            summary=f"Downloaded survey results ({fmt})",
+            request=request,
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-results.{ext}"'
+        return response
+    query = f"by={by}" if by else ""
+    return render(
+        request,
+        "surveys/results.html",
+        _ctx(
+            survey=survey,
+            report=report,
+            formats=FORMATS,
+            query=query,
+            dims=[(d, survey.instrument.item(d).text) for d in dims],
+            by=by,
+            can_manage=can_manage(request.user),
+        ),
+    )
+
+
+# --- respondent screens (no sign-in) --------------------------------------------------
+
+
+def _rate_limited(request: HttpRequest, survey_id: int) -> bool:
+    """Count a submission from this address; True when over the hourly limit.
+
+    Only a keyed hash of the address is used as a cache key, and it expires within the
+    hour: the address is never stored with anything.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hashlib.blake2b(
+        f"{survey_id}:{address}".encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=16
+    ).hexdigest()
+    key = f"survey-rate:{digest}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > RATE_LIMIT
+
+
+def _respond(request: HttpRequest, survey: Any, *, invitation_id: int | None) -> HttpResponse:
+    if survey.status != Status.OPEN:
+        return render(request, "surveys/closed.html", _ctx(survey=survey), status=410)
+    need_code = invitation_id is None and survey.require_code
+    form = ResponseForm(request.POST or None, instrument=survey.instrument, need_code=need_code)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if invitation_id is not None:
+                services.response_submit_invitation(
+                    invitation_id=invitation_id, answers=form.answers()
+                )
+            else:
+                if _rate_limited(request, survey.pk):
+                    form.add_error(
+                        None,
+                        _(
+                            "Too many responses have come from your network in the past "
+                            "hour. Please try again later."
+                        ),
+                    )
+                    raise services.SubmissionRefused("")
+                services.response_submit_link(
+                    survey=survey, answers=form.answers(), code=form.cleaned_data.get("code", "")
+                )
+        except services.SubmissionRefused as refused:
+            if str(refused):
+                form.add_error(None, str(refused))
+        else:
+            return redirect("surveys:thanks")
+    return render(
+        request,
+        "surveys/respond.html",
+        _ctx(survey=survey, form=form, preview=False, action=request.path),
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+def respond_link(request: HttpRequest, link_key: str) -> HttpResponse:
+    return _respond(request, get_survey_for_link(link_key), invitation_id=None)
+
+
+@never_cache
+def respond_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        raise Http404
+    if invitation.responded:
+        return render(request, "surveys/already.html", _ctx(survey=invitation.survey), status=409)
+    return _respond(request, invitation.survey, invitation_id=invitation.pk)
+
+
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "surveys/thanks.html", _ctx())
