@@ -48,6 +48,24 @@ def client_for(client: Any, cast: dict[str, Any]) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _browser_pages_closed_before_the_live_server(request: Any) -> Any:
+    """For live-server tests: close the browser's pages before the database is flushed.
+
+    Requesting ``live_server`` and ``transactional_db`` here orders this fixture after
+    them, so its teardown runs first (see ``quiet_browsers``).
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    request.getfixturevalue("live_server")
+    yield
+    from ristra.core.tests.test_accessibility import quiet_browsers
+
+    quiet_browsers()
+
+
+@pytest.fixture(autouse=True)
 def _snapshot_in_tmp(settings: Any, tmp_path: Any) -> None:
     """Tests never write the real snapshot; imports refresh it only where a test asks."""
     settings.RISTRA_SNAPSHOT_PATH = tmp_path / "snapshot.duckdb"

@@ -6,6 +6,7 @@ tests skip, unless RISTRA_REQUIRE_BROWSER=1 (CI sets it), when they fail instead
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -49,8 +50,33 @@ def browser() -> Any:
                 "--no-first-run",
             ],
         )
+        OPEN_BROWSERS.append(instance)
         yield instance
+        OPEN_BROWSERS.remove(instance)
         instance.close()
+
+
+OPEN_BROWSERS: list[Any] = []
+
+
+def quiet_browsers() -> None:
+    """Let every open page finish its requests, then close it.
+
+    A page keeps asking after a test's last step (Chromium fetches /favicon.ico after
+    load, htmx panels poll). The live server answers on the test database's own
+    connection, so a request still running when the test ends holds a lock on
+    ``django_session`` and the database flush between tests fails. Root conftest calls
+    this after each live-server test, before the live server and the database go.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for instance in OPEN_BROWSERS:
+        for context in list(instance.contexts):
+            for page in context.pages:
+                # a page still polling after five seconds is closed anyway
+                with contextlib.suppress(PlaywrightTimeout):
+                    page.wait_for_load_state("networkidle", timeout=5000)
+            context.close()
 
 
 @pytest.fixture
