@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests: no per-example deadline (a busy 2-core CI machine makes timings
+# meaningless) and, by default, a fixed seed, so a CI run is reproducible and a failure
+# is the same failure on every machine. `HYPOTHESIS_PROFILE=explore make test` draws
+# fresh, more numerous examples to hunt for new counterexamples.
+hypothesis_settings.register_profile(
+    "ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "explore", deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
