@@ -23,10 +23,18 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from ristra.analytics import suppression as sup
-from ristra.analytics.surveys import Instrument, gaps, response_rates, score, year_over_year
+from ristra.analytics.surveys import (
+    Instrument,
+    ScoringArrays,
+    gaps,
+    response_rates,
+    score,
+    scoring_arrays,
+    year_over_year,
+)
 from ristra.reports import published as pub
 from ristra.reports.published import Chart, Column, PublishedTable, Report
-from ristra.surveys.disclosure import OVERALL, CellKey, Disclosure, disclose
+from ristra.surveys.disclosure import NOT_ANSWERED, OVERALL, CellKey, Disclosure, disclose
 from ristra.surveys.models import Survey
 
 
@@ -227,17 +235,16 @@ def _items_section(
 
 def _group_section(
     survey: Survey,
-    frame: pl.DataFrame,
+    arrays: ScoringArrays,
     disclosure: Disclosure,
     dim: str,
     policy: sup.SuppressionPolicy,
 ) -> tuple[PublishedTable, PublishedTable | None]:
     instrument = survey.instrument
     item = instrument.item(dim)
-    by_frame = frame.with_columns(pl.col(dim).fill_null(""))
-    scores = score(by_frame, instrument, by=[dim])
+    scores = arrays.score(by=[dim])  # the arrays' demographic columns hold "" for no answer
     factor_keys = list(instrument.factors)
-    groups = list(item.options) + ([""] if "" in by_frame[dim].unique().to_list() else [])
+    groups = list(item.options) + ([""] if "" in arrays.frame[dim].unique().to_list() else [])
     lookup = {
         (r[dim], r["key"]): r
         for r in scores.filter(pl.col("level") == "factor").iter_rows(named=True)
@@ -290,9 +297,9 @@ def _group_section(
     shown_groups = [g for g in groups if g and disclosure.is_shown(CellKey(dim=dim, value=g))]
     if len(shown_groups) < 2:
         return table, None
-    subset = by_frame.filter(pl.col(dim).is_in(shown_groups))
+    subset = scores.filter(pl.col(dim).is_in(shown_groups), pl.col("level") == "factor")
     reference = max(shown_groups, key=lambda g: disclosure.sizes.get(CellKey(dim, g), 0))
-    gap = gaps(subset, instrument, by=dim, reference=reference).filter(pl.col("level") == "factor")
+    gap = gaps(subset, instrument, by=dim, reference=reference)
     gap_rows = []
     flagged = []
     for r in gap.iter_rows(named=True):
@@ -688,14 +695,18 @@ def build_report(survey: Survey, *, breakdowns: bool, by: str | None = None) -> 
         )
         return Report(key="survey-results", title=str(survey), sections=(), notes=tuple(notes))
     disclosure = disclosure_for(survey, frame)
-    scores = score(frame, survey.instrument)
+    dims = demographic_keys(survey.instrument)
+    # Recode once; every score below (overall, by each group) reuses the arrays.
+    arrays = scoring_arrays(
+        frame.with_columns([pl.col(d).fill_null(NOT_ANSWERED) for d in dims]), survey.instrument
+    )
+    scores = arrays.score()
     if breakdowns:
         sections += _response_rate_section(survey, frame, disclosure, policy)
     sections.append(_overall_section(survey, scores, policy))
     if breakdowns:
-        dims = demographic_keys(survey.instrument)
         for dim in [by] if by in dims else dims:
-            table, gap_table = _group_section(survey, frame, disclosure, dim, policy)
+            table, gap_table = _group_section(survey, arrays, disclosure, dim, policy)
             sections.append(table)
             if gap_table is not None:
                 sections.append(gap_table)

@@ -28,6 +28,7 @@ from ristra.analytics.surveys import (
     score,
     score_prepared,
     score_splits,
+    scoring_arrays,
     significant,
     year_over_year,
 )
@@ -567,3 +568,47 @@ def test_scoring_a_prepared_frame_gives_the_same_scores() -> None:
         direct.filter(pl.col("role").is_null()).height
         == direct.filter(pl.col("role") == "Staff").height
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=0, max_value=80),
+    seed=st.integers(min_value=0, max_value=10_000),
+    by=st.sampled_from([(), ("role",), ("role", "site")]),
+)
+def test_arrays_scored_by_group_and_subset_equal_scoring_the_subset(
+    n: int, seed: int, by: tuple[str, ...]
+) -> None:
+    """Recoding once and scoring a subset gives what scoring the subset from scratch does."""
+    instrument = example_instrument()
+    rng = np.random.default_rng(seed)
+    frame = pl.DataFrame(
+        {item.key: rng.integers(0, 7, n) for item in instrument.likert_items},
+        schema=dict.fromkeys((i.key for i in instrument.likert_items), pl.Int64),
+    ).with_columns(
+        pl.Series("role", [("Student", "Staff", None)[k] for k in rng.integers(0, 3, n)]),
+        pl.Series("site", rng.choice(["north", "south"], n)),
+    )
+    rows = rng.random(n) < 0.6
+    arrays = scoring_arrays(frame, instrument)
+    for mask in (None, rows):
+        subset = frame if mask is None else frame.filter(pl.Series(mask))
+        expected = score(subset, instrument, by=list(by))
+        got = arrays.score(by=list(by), rows=mask)
+        assert got.columns == expected.columns
+        assert got.height == expected.height
+        for column in expected.columns:
+            if expected[column].dtype == pl.Float64:
+                assert np.allclose(
+                    got[column].to_numpy(), expected[column].to_numpy(), equal_nan=True
+                ), column
+            else:
+                assert got[column].to_list() == expected[column].to_list(), column
+
+
+def test_arrays_refuse_a_mask_of_the_wrong_length_and_an_unknown_group(small: Instrument) -> None:
+    arrays = scoring_arrays(pl.DataFrame({"a": [1, 2], "unit": ["x", "y"]}), small)
+    with pytest.raises(ValueError, match="row mask has 3 rows, not 2"):
+        arrays.score(rows=np.array([True, False, True]))
+    with pytest.raises(KeyError, match="no such column"):
+        arrays.score(by=["site"])
