@@ -88,6 +88,16 @@ class Survey(models.Model):
         default=10,
         validators=[MinValueValidator(5), MaxValueValidator(100)],
     )
+    filter_split = models.CharField(
+        _("filter question"),
+        max_length=63,
+        blank=True,
+        help_text=_(
+            "The key of one demographic question (a unit or a category) whose groups readers "
+            "may look inside and break down by the other questions. One per survey: "
+            "crossing every pair of questions could reveal small groups."
+        ),
+    )
     published = models.BooleanField(
         _("results published to program managers and viewers"), default=False
     )
