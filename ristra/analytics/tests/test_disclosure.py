@@ -12,7 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from ristra.analytics.disclosure import OVERALL, CellKey, disclose, disclose_filtered
+from ristra.analytics.disclosure import (
+    OVERALL,
+    CellKey,
+    Disclosure,
+    FilteredDisclosure,
+    disclose,
+    disclose_filtered,
+)
+
+Records = list[dict[str, str]]
 
 DOMAINS = {
     "unit": ["u1", "u2", "u3"],
@@ -21,13 +30,17 @@ DOMAINS = {
 }
 
 
-def _revealed_small_set(records, dims, result, k):
+def _revealed_small_set(
+    records: Records, dims: list[str], result: Disclosure, k: int
+) -> list[tuple[str, ...]] | None:
     """A set of 1..k-1 respondents whose total is a linear combination of the shown cells."""
     cells = [{c.dim: c.value} if c.dim else {} for c in sorted(result.shown)]
     return _revealed_by(records, dims, cells, k)
 
 
-def _revealed_by(records, dims, cells, k):
+def _revealed_by(
+    records: Records, dims: list[str], cells: list[dict[str, str]], k: int
+) -> list[tuple[str, ...]] | None:
     """A set of 1..k-1 respondents whose total is a linear combination of ``cells``
     (each a mapping question -> answer that its respondents all share; {} is everyone).
 
@@ -66,7 +79,7 @@ def _revealed_by(records, dims, cells, k):
     return [grid[i] for i in np.flatnonzero(v)]
 
 
-def _published_filtered(result, dims):
+def _published_filtered(result: FilteredDisclosure) -> list[dict[str, str]]:
     """Every cell a reader can obtain: the one-way cells and the open views' groups, with
     every answer of the question (an empty group in an open view is shown as empty)."""
     cells = [{c.dim: c.value} if c.dim else {} for c in sorted(result.base.shown)]
@@ -95,7 +108,9 @@ records_strategy = st.lists(
     k=st.integers(min_value=3, max_value=6),
     offered=st.sets(st.sampled_from(["unit", "role", "gender"]), min_size=1),
 )
-def test_no_combination_of_breakdowns_reveals_a_small_group(records, k, offered):
+def test_no_combination_of_breakdowns_reveals_a_small_group(
+    records: Records, k: int, offered: set[str]
+) -> None:
     dims = sorted(offered)
     result = disclose(records, dims=dims, k=k)
     for cell in result.shown:
@@ -103,7 +118,7 @@ def test_no_combination_of_breakdowns_reveals_a_small_group(records, k, offered)
     assert _revealed_small_set(records, dims, result, k) is None
 
 
-def test_it_hides_a_second_group_when_one_is_small():
+def test_it_hides_a_second_group_when_one_is_small() -> None:
     records = [{"role": "faculty"}] * 12 + [{"role": "staff"}] * 9 + [{"role": "student"}] * 2
     result = disclose(records, dims=["role"], k=5)
     assert result.is_shown(OVERALL)
@@ -113,7 +128,7 @@ def test_it_hides_a_second_group_when_one_is_small():
     assert result.is_shown(CellKey(dim="role", value="faculty"))
 
 
-def test_it_hides_a_unit_that_differs_from_everyone_by_a_few():
+def test_it_hides_a_unit_that_differs_from_everyone_by_a_few() -> None:
     records = [{"unit": "a", "role": "faculty"}] * 30 + [{"unit": "b", "role": "staff"}] * 3
     result = disclose(records, dims=["unit", "role"], k=5)
     assert result.size(OVERALL) == 33
@@ -121,12 +136,12 @@ def test_it_hides_a_unit_that_differs_from_everyone_by_a_few():
     assert not result.is_shown(CellKey(dim="role", value="faculty"))
 
 
-def test_it_shows_nothing_under_k():
+def test_it_shows_nothing_under_k() -> None:
     result = disclose([{"role": "faculty"}] * 4, dims=["role"], k=5)
     assert result.shown == frozenset()
 
 
-def test_random_large_input_is_fast_enough():
+def test_random_large_input_is_fast_enough() -> None:
     import time
 
     rng = random.Random(3)
@@ -147,7 +162,9 @@ def test_random_large_input_is_fast_enough():
     filter_dim=st.sampled_from(["unit", "role", "gender"]),
     skew=st.integers(min_value=0, max_value=40),
 )
-def test_no_filter_and_breakdown_combination_reveals_a_small_group(records, k, filter_dim, skew):
+def test_no_filter_and_breakdown_combination_reveals_a_small_group(
+    records: Records, k: int, filter_dim: str, skew: int
+) -> None:
     """Differencing across every filtered view, the unfiltered views and everyone: the exact
     search finds no set of 1..k-1 respondents whose scores could be worked out."""
     # Lean on one filter group so that open and closed views occur together.
@@ -158,11 +175,11 @@ def test_no_filter_and_breakdown_combination_reveals_a_small_group(records, k, f
         assert result.base.is_shown(CellKey(filter_dim, stratum))
         for value in DOMAINS[dim]:
             n = result.size(stratum, dim, value)
-            assert n == 0 or n >= k
-    assert _revealed_by(records, dims, _published_filtered(result, dims), k) is None
+            assert n is not None and (n == 0 or n >= k)
+    assert _revealed_by(records, dims, _published_filtered(result), k) is None
 
 
-def test_a_filtered_view_opens_when_every_group_is_large_enough():
+def test_a_filtered_view_opens_when_every_group_is_large_enough() -> None:
     records = (
         [{"unit": "u1", "role": "faculty"}] * 12
         + [{"unit": "u1", "role": "staff"}] * 9
@@ -176,7 +193,7 @@ def test_a_filtered_view_opens_when_every_group_is_large_enough():
     assert result.size("u1", "role", "student") == 0
 
 
-def test_differencing_the_unfiltered_view_closes_the_other_units_view():
+def test_differencing_the_unfiltered_view_closes_the_other_units_view() -> None:
     # u1 alone by role is safe (12 and 9); u2 has 2 staff, so its view is closed.  Then
     # staff overall (11) minus staff in u1 (9) would give u2's 2 staff: u1 closes too.
     records = (
@@ -192,7 +209,7 @@ def test_differencing_the_unfiltered_view_closes_the_other_units_view():
     assert result.size("u1", "role", "staff") is None
 
 
-def test_a_third_unit_large_enough_keeps_the_first_open():
+def test_a_third_unit_large_enough_keeps_the_first_open() -> None:
     records = (
         [{"unit": "u1", "role": "faculty"}] * 12
         + [{"unit": "u1", "role": "staff"}] * 9
@@ -207,6 +224,6 @@ def test_a_third_unit_large_enough_keeps_the_first_open():
     assert not result.is_open("u2", "role") and not result.is_open("u3", "role")
 
 
-def test_the_filter_must_be_one_of_the_breakdowns():
+def test_the_filter_must_be_one_of_the_breakdowns() -> None:
     with pytest.raises(ValueError, match="not one of the breakdowns"):
         disclose_filtered([{"role": "staff"}], dims=["role"], filter_dim="unit")
