@@ -117,7 +117,7 @@ def main() -> None:
         f"process start-up (first request, the survey list): {time.perf_counter() - wall:.2f} s "
         f"(CPU {time.process_time() - cpu:.2f} s)"
     )
-    pages = (
+    pages: tuple[tuple[str, dict[str, str]], ...] = (
         ("every breakdown", {}),
         ("one breakdown (by=role)", {"by": "role"}),
         ("filter + breakdown (within=Faculty&by=gender)", {"within": "Faculty", "by": "gender"}),
