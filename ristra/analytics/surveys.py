@@ -589,6 +589,76 @@ def instrument_dump(instrument: Instrument, *, fmt: str = "yaml") -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
+def instrument_breaking_changes(old: Instrument, new: Instrument) -> list[str]:
+    """Why ``new`` cannot replace ``old`` once responses to ``old`` are stored (empty: it can).
+
+    Stored answers are kept under item keys as scale values or option words, and scores
+    combine them through the scales, reverse coding and item -> factor -> cluster mapping.
+    A change is refused when it would re-read stored answers differently or lose them:
+
+    * an item removed or renamed (its key gone), or its kind, scale, reverse coding,
+      factor or school category changed; an option of a choice or demographic item
+      removed (adding options is allowed);
+    * a new Likert item (earlier respondents could not answer it, so the wave's factor
+      scores would mix two instruments; start a new wave instead);
+    * a scale's values or favourable values changed, a factor moved to another cluster,
+      or the instrument's key changed (year-over-year comparison follows the key).
+
+    Allowed: wording of statements, labels, titles and section titles (fix a typo, but do
+    not change what a statement asks), reordering items and sections, new open, choice
+    and demographic items, new options, the version.
+    """
+    problems: list[str] = []
+    if new.key != old.key:
+        problems.append(
+            f"instrument key: {old.key!r} cannot become {new.key!r} once responses exist."
+        )
+    new_items = {item.key: item for item in new.items}
+    for item in old.items:
+        where = f"item {item.key!r}"
+        now = new_items.get(item.key)
+        if now is None:
+            problems.append(f"{where}: has answers and cannot be removed or renamed.")
+            continue
+        for name in ("kind", "scale", "reverse", "factor", "category"):
+            before, after = getattr(item, name), getattr(now, name)
+            if before != after:
+                problems.append(
+                    f"{where}: its {name} cannot change from {before!r} to {after!r} once "
+                    "responses exist."
+                )
+        dropped = [o for o in item.options if o not in now.options]
+        if dropped:
+            problems.append(
+                f"{where}: option{'s' if len(dropped) > 1 else ''} "
+                f"{', '.join(map(repr, dropped))} may have been chosen and cannot be removed."
+            )
+    old_keys = {item.key for item in old.items}
+    for item in new.likert_items:
+        if item.key not in old_keys:
+            problems.append(
+                f"item {item.key!r}: a new statement cannot be scored with answers already "
+                "given; start a new wave for it."
+            )
+    for key, scale in old.scales.items():
+        now_scale = new.scales.get(key)
+        if now_scale is None:
+            continue  # an item still using it is reported above (its scale changed)
+        if now_scale.values != scale.values or now_scale.favourable != scale.favourable:
+            problems.append(
+                f"scale {key!r}: its values and favourable values cannot change once "
+                "responses exist (labels can)."
+            )
+    for key, factor in old.factors.items():
+        now_factor = new.factors.get(key)
+        if now_factor is not None and now_factor.cluster != factor.cluster:
+            problems.append(
+                f"factor {key!r}: cannot move from cluster {factor.cluster!r} to "
+                f"{now_factor.cluster!r} once responses exist."
+            )
+    return problems
+
+
 def example_instrument() -> Instrument:
     """The original example instrument shipped with Ristra (no licensed item text)."""
     text = resources.files("ristra.analytics.data").joinpath(EXAMPLE_INSTRUMENT).read_text("utf-8")

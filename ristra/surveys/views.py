@@ -142,14 +142,19 @@ def instrument_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
     )
     preview = None
     if request.method == "POST" and form.is_valid():
-        if "preview" in request.POST or locked:
+        if "preview" in request.POST:
             preview = form.instrument
         else:
-            services.survey_set_instrument(
-                survey=survey, text=form.cleaned_data["text"], fmt=form.cleaned_data["fmt"]
-            )
-            messages.success(request, _("Instrument saved."))
-            return redirect("surveys:detail", survey.pk)
+            try:
+                services.survey_set_instrument(
+                    survey=survey, text=form.cleaned_data["text"], fmt=form.cleaned_data["fmt"]
+                )
+            except services.SubmissionRefused as refused:
+                form.add_error(None, str(refused))
+                preview = form.instrument
+            else:
+                messages.success(request, _("Instrument saved."))
+                return redirect("surveys:detail", survey.pk)
     return render(
         request,
         "surveys/instrument.html",
