@@ -1,12 +1,14 @@
 """A survey's results as a published report: every figure through the suppression layer.
 
-Groups of respondents are shown only as :mod:`ristra.analytics.disclosure` allows (the
-survey's minimum group size, with complementary hiding, one breakdown at a time); each
-score also needs ``min_group`` answers of its own.  Comments are grouped into themes over
-everyone; a theme's representative comments are shown only when at least
-``min_comments`` people wrote comments and the theme holds at least that many.
-Decision-makers and everyone without ``view_demographic_aggregates`` get no breakdown by
-demographic group (``breakdowns=False``).
+Groups of respondents are shown only as :mod:`ristra.analytics.disclosure` allows: the
+survey's minimum group size, with complementary hiding, one breakdown at a time; or,
+within one group of the survey's filter question, only where ``disclose_filtered`` opens
+the view, judged over every view a reader can request together.  Each score also needs
+``min_group`` answers of its own.  Comments are grouped into themes over everyone; a
+theme's representative comments are shown only when at least ``min_comments`` people
+wrote comments and the theme holds at least that many.  Decision-makers and everyone
+without ``view_demographic_aggregates`` get no breakdown by demographic group
+(``breakdowns=False``).
 """
 
 from __future__ import annotations
