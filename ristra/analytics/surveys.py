@@ -41,7 +41,7 @@ import numpy as np
 import polars as pl
 import yaml
 from numpy.typing import NDArray
-from scipy import sparse, stats
+from scipy import sparse, special
 from threadpoolctl import ThreadpoolController
 
 ITEM_KINDS: Final = ("likert", "choice", "multi", "text", "demographic")
@@ -589,6 +589,76 @@ def instrument_dump(instrument: Instrument, *, fmt: str = "yaml") -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
+def instrument_breaking_changes(old: Instrument, new: Instrument) -> list[str]:
+    """Why ``new`` cannot replace ``old`` once responses to ``old`` are stored (empty: it can).
+
+    Stored answers are kept under item keys as scale values or option words, and scores
+    combine them through the scales, reverse coding and item -> factor -> cluster mapping.
+    A change is refused when it would re-read stored answers differently or lose them:
+
+    * an item removed or renamed (its key gone), or its kind, scale, reverse coding,
+      factor or school category changed; an option of a choice or demographic item
+      removed (adding options is allowed);
+    * a new Likert item (earlier respondents could not answer it, so the wave's factor
+      scores would mix two instruments; start a new wave instead);
+    * a scale's values or favourable values changed, a factor moved to another cluster,
+      or the instrument's key changed (year-over-year comparison follows the key).
+
+    Allowed: wording of statements, labels, titles and section titles (fix a typo, but do
+    not change what a statement asks), reordering items and sections, new open, choice
+    and demographic items, new options, the version.
+    """
+    problems: list[str] = []
+    if new.key != old.key:
+        problems.append(
+            f"instrument key: {old.key!r} cannot become {new.key!r} once responses exist."
+        )
+    new_items = {item.key: item for item in new.items}
+    for item in old.items:
+        where = f"item {item.key!r}"
+        now = new_items.get(item.key)
+        if now is None:
+            problems.append(f"{where}: has answers and cannot be removed or renamed.")
+            continue
+        for name in ("kind", "scale", "reverse", "factor", "category"):
+            before, after = getattr(item, name), getattr(now, name)
+            if before != after:
+                problems.append(
+                    f"{where}: its {name} cannot change from {before!r} to {after!r} once "
+                    "responses exist."
+                )
+        dropped = [o for o in item.options if o not in now.options]
+        if dropped:
+            problems.append(
+                f"{where}: option{'s' if len(dropped) > 1 else ''} "
+                f"{', '.join(map(repr, dropped))} may have been chosen and cannot be removed."
+            )
+    old_keys = {item.key for item in old.items}
+    for item in new.likert_items:
+        if item.key not in old_keys:
+            problems.append(
+                f"item {item.key!r}: a new statement cannot be scored with answers already "
+                "given; start a new wave for it."
+            )
+    for key, scale in old.scales.items():
+        now_scale = new.scales.get(key)
+        if now_scale is None:
+            continue  # an item still using it is reported above (its scale changed)
+        if now_scale.values != scale.values or now_scale.favourable != scale.favourable:
+            problems.append(
+                f"scale {key!r}: its values and favourable values cannot change once "
+                "responses exist (labels can)."
+            )
+    for key, factor in old.factors.items():
+        now_factor = new.factors.get(key)
+        if now_factor is not None and now_factor.cluster != factor.cluster:
+            problems.append(
+                f"factor {key!r}: cannot move from cluster {factor.cluster!r} to "
+                f"{now_factor.cluster!r} once responses exist."
+            )
+    return problems
+
+
 def example_instrument() -> Instrument:
     """The original example instrument shipped with Ristra (no licensed item text)."""
     text = resources.files("ristra.analytics.data").joinpath(EXAMPLE_INSTRUMENT).read_text("utf-8")
@@ -729,6 +799,16 @@ class _Matrices:
     favourable: NDArray[np.float64]  # respondents x targets, 0 where missing
     answered: NDArray[np.float64]  # respondents x targets, 1 where answered
     members: NDArray[np.float64]  # items x targets: which items feed each target
+
+    def take(self, rows: NDArray[np.bool_]) -> _Matrices:
+        """The same arrays for the respondents where ``rows`` is true."""
+        return _Matrices(
+            targets=self.targets,
+            values=self.values[rows],
+            favourable=self.favourable[rows],
+            answered=self.answered[rows],
+            members=self.members,
+        )
 
 
 def _matrices(prepared: pl.DataFrame, instrument: Instrument) -> _Matrices:
@@ -892,7 +972,7 @@ def _with_intervals(table: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     psd = table["psd"].to_numpy().astype(float)
     is_item = (table["level"] == "item").to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        t = np.where(n > 1, _t975(np.maximum(n - 1, 1)), np.nan)
         half = t * sd / np.sqrt(n)
         ci_low, ci_high = mean - half, mean + half
         w_low, w_high = wilson(pct * n, n)
@@ -916,6 +996,15 @@ def _with_intervals(table: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
         pl.Series("pct_ci_high", p_high, dtype=pl.Float64),
     )
     return result.with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
+def _t975(df: Any) -> Any:
+    """The t distribution's 97.5th percentile for ``df`` degrees of freedom (vectorised).
+
+    ``scipy.special.stdtrit`` is what ``scipy.stats.t.ppf`` evaluates, without the
+    import of ``scipy.stats`` (about a second) or its per-call argument checks.
+    """
+    return special.stdtrit(np.asarray(df, dtype=float), 0.975)
 
 
 def wilson(successes: Any, n: Any, z: float = Z95) -> tuple[Any, Any]:
@@ -956,6 +1045,49 @@ def score(
     with _THREADS.limit(limits=1, user_api="blas"):
         matrices = _matrices_from_responses(responses, instrument)
         return _with_intervals(_aggregate(matrices, responses, by), by)
+
+
+@dataclass(frozen=True)
+class ScoringArrays:
+    """Responses recoded once into arrays, ready to be scored by any grouping or subset.
+
+    A results page scores the same responses overall, by several splits and within a
+    filter; recoding is most of the cost of :func:`score`, so it is done once here
+    (:func:`scoring_arrays`) and every score reuses it.
+    """
+
+    frame: pl.DataFrame  # the responses' columns other than the scored items
+    matrices: _Matrices
+
+    def score(
+        self, *, by: Sequence[str] = (), rows: NDArray[np.bool_] | None = None
+    ) -> pl.DataFrame:
+        """:func:`score` of these responses (only ``rows``, a boolean mask, when given)."""
+        matrices, frame = self.matrices, self.frame
+        for column in by:
+            if column not in frame.columns:
+                raise KeyError(f"cannot group by {column!r}: no such column in the responses")
+        if rows is not None:
+            if rows.shape != (frame.height,):
+                raise ValueError(f"the row mask has {rows.shape[0]} rows, not {frame.height}")
+            matrices = matrices.take(rows)
+            frame = frame.filter(pl.Series(rows))
+        with _THREADS.limit(limits=1, user_api="blas"):
+            return _with_intervals(_aggregate(matrices, frame, by), by)
+
+
+def scoring_arrays(responses: pl.DataFrame, instrument: Instrument) -> ScoringArrays:
+    """Recode ``responses`` once for :meth:`ScoringArrays.score` (same rules as :func:`score`)."""
+    scored = {item.key for item in instrument.likert_items}
+    for column in responses.columns:
+        if column in SCORE_COLUMNS and column not in scored:
+            raise ValueError(f"cannot keep {column!r}: the name is used by the score table")
+    with _THREADS.limit(limits=1, user_api="blas"):
+        matrices = _matrices_from_responses(responses, instrument)
+    return ScoringArrays(
+        frame=responses.select([c for c in responses.columns if c not in scored]),
+        matrices=matrices,
+    )
 
 
 def score_prepared(
@@ -1100,7 +1232,7 @@ def gaps(
     )
     dfs = out["_df"].to_numpy().astype(float)
     with np.errstate(invalid="ignore"):
-        tq = stats.t.ppf(0.975, dfs)
+        tq = _t975(dfs)
     out = out.with_columns(pl.Series("_t", tq, dtype=pl.Float64).fill_nan(None))
     return (
         out.select(
@@ -1245,7 +1377,7 @@ def year_over_year(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFram
         high.alias("pct_change_high"),
     )
     with np.errstate(invalid="ignore"):
-        tq = stats.t.ppf(0.975, out["_df"].fill_null(float("nan")).to_numpy().astype(float))
+        tq = _t975(out["_df"].fill_null(float("nan")).to_numpy().astype(float))
     out = out.with_columns(pl.Series("_t", tq, dtype=pl.Float64).fill_nan(None))
     return out.select(
         *current.columns,

@@ -214,6 +214,7 @@ def seed_surveys(*, seed: int = 2026, stdout: Any = None, replace: bool = False)
                 opens_on=opens,
                 closes_on=closes,
                 status=Status.CLOSED,
+                filter_split="role",
                 published=True,  # last year's results were shared too
                 benchmark_label="Peer schools (fictional)" if wave == "2026" else "",
                 benchmark_csv=BENCHMARK if wave == "2026" else "",

@@ -27,6 +27,7 @@ class SurveyForm(forms.ModelForm):
             "require_code",
             "min_group",
             "min_comments",
+            "filter_split",
         ]
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}),

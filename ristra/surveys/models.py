@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -87,6 +88,16 @@ class Survey(models.Model):
         default=10,
         validators=[MinValueValidator(5), MaxValueValidator(100)],
     )
+    filter_split = models.CharField(
+        _("filter question"),
+        max_length=63,
+        blank=True,
+        help_text=_(
+            "The key of one demographic question (a unit or a category) whose groups readers "
+            "may look inside and break down by the other questions. One per survey: "
+            "crossing every pair of questions could reveal small groups."
+        ),
+    )
     published = models.BooleanField(
         _("results published to program managers and viewers"), default=False
     )
@@ -107,9 +118,7 @@ class Survey(models.Model):
 
     @cached_property
     def instrument(self) -> Instrument:
-        from ristra.analytics.surveys import instrument_load
-
-        return instrument_load(self.instrument_text, fmt=self.instrument_format)
+        return _instrument_from(self.instrument_text, self.instrument_format)
 
     def previous_wave(self) -> Survey | None:
         return (
@@ -118,6 +127,16 @@ class Survey(models.Model):
             .order_by("-wave")
             .first()
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _instrument_from(text: str, fmt: str) -> Instrument:
+    """Parsed instruments, kept per process by their text: a results page would otherwise
+    re-read the YAML on every request (about 40 ms for the example). Instruments are
+    frozen; the cache is keyed by the whole text, so an edit is a new entry."""
+    from ristra.analytics.surveys import instrument_load
+
+    return instrument_load(text, fmt=fmt)
 
 
 class Invitation(models.Model):

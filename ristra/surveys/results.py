@@ -1,12 +1,14 @@
 """A survey's results as a published report: every figure through the suppression layer.
 
-Groups of respondents are shown only as :mod:`ristra.surveys.disclosure` allows (the
-survey's minimum group size, with complementary hiding, one breakdown at a time); each
-score also needs ``min_group`` answers of its own.  Comments are grouped into themes over
-everyone; a theme's representative comments are shown only when at least
-``min_comments`` people wrote comments and the theme holds at least that many.
-Decision-makers and everyone without ``view_demographic_aggregates`` get no breakdown by
-demographic group (``breakdowns=False``).
+Groups of respondents are shown only as :mod:`ristra.analytics.disclosure` allows: the
+survey's minimum group size, with complementary hiding, one breakdown at a time; or,
+within one group of the survey's filter question, only where ``disclose_filtered`` opens
+the view, judged over every view a reader can request together.  Each score also needs
+``min_group`` answers of its own.  Comments are grouped into themes over everyone; a
+theme's representative comments are shown only when at least ``min_comments`` people
+wrote comments and the theme holds at least that many.  Decision-makers and everyone
+without ``view_demographic_aggregates`` get no breakdown by demographic group
+(``breakdowns=False``).
 """
 
 from __future__ import annotations
@@ -14,19 +16,37 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+import numpy as np
 import polars as pl
 from django.utils.translation import gettext as _
+from numpy.typing import NDArray
 
 from ristra.analytics import suppression as sup
-from ristra.analytics.surveys import Instrument, gaps, response_rates, score, year_over_year
+from ristra.analytics.disclosure import (
+    NOT_ANSWERED,
+    OVERALL,
+    CellKey,
+    Disclosure,
+    FilteredDisclosure,
+    disclose,
+    disclose_filtered,
+)
+from ristra.analytics.surveys import (
+    Instrument,
+    ScoringArrays,
+    gaps,
+    response_rates,
+    score,
+    scoring_arrays,
+    year_over_year,
+)
 from ristra.reports import published as pub
 from ristra.reports.published import Chart, Column, PublishedTable, Report
-from ristra.surveys.disclosure import OVERALL, CellKey, Disclosure, disclose
 from ristra.surveys.models import Survey
 
 
@@ -225,19 +245,31 @@ def _items_section(
     )
 
 
+def _one_way(disclosure: Disclosure, dim: str) -> Callable[[str], int | None]:
+    return lambda value: disclosure.size(CellKey(dim=dim, value=value))
+
+
+def _within(disclosure: FilteredDisclosure, stratum: str, dim: str) -> Callable[[str], int | None]:
+    return lambda value: disclosure.size(stratum, dim, value)
+
+
 def _group_section(
     survey: Survey,
-    frame: pl.DataFrame,
-    disclosure: Disclosure,
+    arrays: ScoringArrays,
+    size_of: Callable[[str], int | None],
     dim: str,
     policy: sup.SuppressionPolicy,
+    rows_mask: NDArray[np.bool_] | None = None,
 ) -> tuple[PublishedTable, PublishedTable | None]:
+    """Scores by each answer to ``dim`` (within ``rows_mask``'s respondents when given);
+    ``size_of(answer)`` is the group's size, or None when it is hidden."""
     instrument = survey.instrument
     item = instrument.item(dim)
-    by_frame = frame.with_columns(pl.col(dim).fill_null(""))
-    scores = score(by_frame, instrument, by=[dim])
+    # the arrays' demographic columns hold "" for no answer
+    scores = arrays.score(by=[dim], rows=rows_mask)
     factor_keys = list(instrument.factors)
-    groups = list(item.options) + ([""] if "" in by_frame[dim].unique().to_list() else [])
+    present = arrays.frame[dim] if rows_mask is None else arrays.frame[dim].filter(rows_mask)
+    groups = list(item.options) + ([""] if "" in present.unique().to_list() else [])
     lookup = {
         (r[dim], r["key"]): r
         for r in scores.filter(pl.col("level") == "factor").iter_rows(named=True)
@@ -245,8 +277,7 @@ def _group_section(
     rows = []
     chart_rows = []
     for group in groups:
-        cell = CellKey(dim=dim, value=group)
-        size = disclosure.size(cell)
+        size = size_of(group)
         row: list[Any] = [_group_label(group), size]
         for key in factor_keys:
             r = lookup.get((group, key))
@@ -287,12 +318,13 @@ def _group_section(
         ),
     )
     # Gaps against the largest shown group, only between shown groups.
-    shown_groups = [g for g in groups if g and disclosure.is_shown(CellKey(dim=dim, value=g))]
+    sizes = {g: n for g in groups if g and (n := size_of(g))}
+    shown_groups = list(sizes)
     if len(shown_groups) < 2:
         return table, None
-    subset = by_frame.filter(pl.col(dim).is_in(shown_groups))
-    reference = max(shown_groups, key=lambda g: disclosure.sizes.get(CellKey(dim, g), 0))
-    gap = gaps(subset, instrument, by=dim, reference=reference).filter(pl.col("level") == "factor")
+    subset = scores.filter(pl.col(dim).is_in(shown_groups), pl.col("level") == "factor")
+    reference = max(shown_groups, key=lambda g: sizes[g])
+    gap = gaps(subset, instrument, by=dim, reference=reference)
     gap_rows = []
     flagged = []
     for r in gap.iter_rows(named=True):
@@ -676,8 +708,23 @@ def _themes_sections(
     return out
 
 
-def build_report(survey: Survey, *, breakdowns: bool, by: str | None = None) -> Report:
-    """The results report. ``by``: one demographic breakdown (None: all of them)."""
+def filter_dim(survey: Survey) -> str | None:
+    """The survey's filter question, when it is still one of the instrument's demographics."""
+    key = survey.filter_split
+    return key if key and key in demographic_keys(survey.instrument) else None
+
+
+def build_report(
+    survey: Survey, *, breakdowns: bool, by: str | None = None, within: str | None = None
+) -> Report:
+    """The results report. ``by``: one demographic breakdown (None: all of them).
+
+    ``within``: one group of the survey's filter question; the report is then that group's
+    scores and its breakdowns by the other questions, each only where
+    :func:`~ristra.analytics.disclosure.disclose_filtered` opens the view.
+    """
+    if within is not None and breakdowns and filter_dim(survey) is not None:
+        return _filtered_report(survey, within=within, by=by)
     policy = policy_for(survey)
     frame = responses_frame(survey)
     sections: list[PublishedTable] = []
@@ -688,14 +735,24 @@ def build_report(survey: Survey, *, breakdowns: bool, by: str | None = None) -> 
         )
         return Report(key="survey-results", title=str(survey), sections=(), notes=tuple(notes))
     disclosure = disclosure_for(survey, frame)
-    scores = score(frame, survey.instrument)
+    dims = demographic_keys(survey.instrument)
+    # Recode once; every score below (overall, by each group) reuses the arrays.
+    arrays = scoring_arrays(
+        frame.with_columns([pl.col(d).fill_null(NOT_ANSWERED) for d in dims]), survey.instrument
+    )
+    scores = arrays.score()
     if breakdowns:
         sections += _response_rate_section(survey, frame, disclosure, policy)
     sections.append(_overall_section(survey, scores, policy))
     if breakdowns:
-        dims = demographic_keys(survey.instrument)
         for dim in [by] if by in dims else dims:
-            table, gap_table = _group_section(survey, frame, disclosure, dim, policy)
+            table, gap_table = _group_section(
+                survey,
+                arrays,
+                _one_way(disclosure, dim),
+                dim,
+                policy,
+            )
             sections.append(table)
             if gap_table is not None:
                 sections.append(gap_table)
@@ -731,6 +788,82 @@ def build_report(survey: Survey, *, breakdowns: bool, by: str | None = None) -> 
             (_("Wave"), survey.wave),
             (_("Smallest group shown"), str(survey.min_group)),
             (_("Smallest group whose comments are shown"), str(survey.min_comments)),
+        ),
+        notes=tuple(notes),
+    )
+
+
+def _filtered_report(survey: Survey, *, within: str, by: str | None) -> Report:
+    policy = policy_for(survey)
+    instrument = survey.instrument
+    f = filter_dim(survey)
+    assert f is not None  # noqa: S101 - checked by the caller
+    frame = responses_frame(survey)
+    dims = demographic_keys(instrument)
+    filled = frame.with_columns([pl.col(d).fill_null(NOT_ANSWERED) for d in dims])
+    title = _("%(survey)s: %(q)s %(group)s") % {
+        "survey": survey,
+        "q": instrument.item(f).text,
+        "group": _group_label(within),
+    }
+    decision = disclose_filtered(filled, dims=dims, filter_dim=f, k=survey.min_group)
+    if frame.height < survey.min_group or within not in decision.strata():
+        return Report(
+            key="survey-results",
+            title=title,
+            sections=(),
+            notes=(
+                _(
+                    "This group is too small to show on its own (fewer than %(k)d "
+                    "respondents, or showing it would let a smaller group be worked out)."
+                )
+                % {"k": survey.min_group},
+            ),
+        )
+    arrays = scoring_arrays(filled, instrument)
+    mask = (filled[f] == within).to_numpy()
+    scores = arrays.score(rows=mask)
+    sections: list[PublishedTable] = [_overall_section(survey, scores, policy)]
+    closed = []
+    for dim in [by] if by in dims and by != f else [d for d in dims if d != f]:
+        if not decision.is_open(within, dim):
+            closed.append(instrument.item(dim).text)
+            continue
+        table, gap_table = _group_section(
+            survey, arrays, _within(decision, within, dim), dim, policy, rows_mask=mask
+        )
+        sections.append(table)
+        if gap_table is not None:
+            sections.append(gap_table)
+    sections.append(_items_section(survey, scores, policy))
+    notes = [
+        _(
+            "Only respondents who answered “%(q)s” with “%(group)s”. A breakdown of this "
+            "group is shown only when every group in it has at least %(k)d respondents and "
+            "no smaller group elsewhere can be worked out by comparing it with other views; "
+            "comments, response rates and comparisons are shown for everyone only."
+        )
+        % {"q": instrument.item(f).text, "group": _group_label(within), "k": survey.min_group}
+    ]
+    if closed:
+        notes.append(
+            _("Not shown for this group, to protect small groups: by %(list)s.")
+            % {"list": "; ".join(closed)}
+        )
+    return Report(
+        key="survey-results",
+        title=title,
+        subtitle=_("%(n)s responses · instrument %(key)s %(version)s")
+        % {
+            "n": pub.format_cell(decision.base.size(CellKey(f, within)), "count"),
+            "key": instrument.title,
+            "version": instrument.version,
+        },
+        sections=tuple(sections),
+        parameters=(
+            (_("Wave"), survey.wave),
+            (_("Group"), f"{instrument.item(f).text}: {_group_label(within)}"),
+            (_("Smallest group shown"), str(survey.min_group)),
         ),
         notes=tuple(notes),
     )

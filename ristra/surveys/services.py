@@ -22,7 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ristra.analytics.surveys import Instrument, instrument_load
+from ristra.analytics.surveys import Instrument, instrument_breaking_changes, instrument_load
 from ristra.surveys.models import (
     AccessCode,
     ActionItem,
@@ -76,9 +76,14 @@ def survey_create(
 
 @transaction.atomic
 def survey_set_instrument(*, survey: Survey, text: str, fmt: str) -> Survey:
-    if survey.responses.exists():
-        raise SubmissionRefused(_("The instrument cannot change once responses exist."))
     instrument = instrument_check(text, fmt)
+    if survey.responses.exists():
+        problems = instrument_breaking_changes(survey.instrument, instrument)
+        if problems:
+            raise SubmissionRefused(
+                _("Responses exist, so this change would break them: %(problems)s")
+                % {"problems": " ".join(problems)}
+            )
     survey.instrument_text = text
     survey.instrument_format = fmt
     survey.instrument_key = instrument.key

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -68,7 +69,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def survey_new(request: HttpRequest) -> HttpResponse:
     form = SurveyForm(request.POST or None, prefix="s")
     instrument_form = InstrumentForm(request.POST or None, request.FILES or None, prefix="i")
-    if request.method == "POST" and form.is_valid() and instrument_form.is_valid():
+    valid = request.method == "POST" and form.is_valid() and instrument_form.is_valid()
+    split = form.cleaned_data.get("filter_split", "") if valid else ""
+    if valid and split and instrument_form.instrument is not None:
+        demographics = [i.key for i in instrument_form.instrument.items if i.kind == "demographic"]
+        if split not in demographics:
+            form.add_error(
+                "filter_split",
+                _("“%(key)s” is not a demographic question of the instrument (%(keys)s).")
+                % {"key": split, "keys": ", ".join(demographics) or _("it has none")},
+            )
+            valid = False
+    if valid:
         survey = services.survey_create(
             instrument_text=instrument_form.cleaned_data["text"],
             instrument_format=instrument_form.cleaned_data["fmt"],
@@ -130,14 +142,19 @@ def instrument_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
     )
     preview = None
     if request.method == "POST" and form.is_valid():
-        if "preview" in request.POST or locked:
+        if "preview" in request.POST:
             preview = form.instrument
         else:
-            services.survey_set_instrument(
-                survey=survey, text=form.cleaned_data["text"], fmt=form.cleaned_data["fmt"]
-            )
-            messages.success(request, _("Instrument saved."))
-            return redirect("surveys:detail", survey.pk)
+            try:
+                services.survey_set_instrument(
+                    survey=survey, text=form.cleaned_data["text"], fmt=form.cleaned_data["fmt"]
+                )
+            except services.SubmissionRefused as refused:
+                form.add_error(None, str(refused))
+                preview = form.instrument
+            else:
+                messages.success(request, _("Instrument saved."))
+                return redirect("surveys:detail", survey.pk)
     return render(
         request,
         "surveys/instrument.html",
@@ -299,7 +316,11 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
     by = request.GET.get("by") or None
     if by is not None and by not in dims:
         by = None
-    report = survey_results.build_report(survey, breakdowns=breakdowns, by=by)
+    split = survey_results.filter_dim(survey) if breakdowns else None
+    within = (request.GET.get("within") or None) if split else None
+    if within is not None and within not in survey.instrument.item(split or "").options:
+        within = None
+    report = survey_results.build_report(survey, breakdowns=breakdowns, by=by, within=within)
     fmt = request.GET.get("format", "")
     if fmt:
         if fmt not in FORMATS:
@@ -316,7 +337,7 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-results.{ext}"'
         return response
-    query = f"by={by}" if by else ""
+    query = urlencode({k: v for k, v in (("within", within), ("by", by)) if v})
     return render(
         request,
         "surveys/results.html",
@@ -327,6 +348,8 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
             query=query,
             dims=[(d, survey.instrument.item(d).text) for d in dims],
             by=by,
+            split=survey.instrument.item(split) if split else None,
+            within=within,
             can_manage=can_manage(request.user),
         ),
     )

@@ -3,6 +3,7 @@ factor and cluster scores, gaps with intervals, response rates and year-over-yea
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -21,6 +22,7 @@ from ristra.analytics.surveys import (
     check_scale,
     example_instrument,
     gaps,
+    instrument_breaking_changes,
     instrument_dump,
     instrument_load,
     prepare,
@@ -28,6 +30,7 @@ from ristra.analytics.surveys import (
     score,
     score_prepared,
     score_splits,
+    scoring_arrays,
     significant,
     year_over_year,
 )
@@ -567,3 +570,150 @@ def test_scoring_a_prepared_frame_gives_the_same_scores() -> None:
         direct.filter(pl.col("role").is_null()).height
         == direct.filter(pl.col("role") == "Staff").height
     )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=0, max_value=80),
+    seed=st.integers(min_value=0, max_value=10_000),
+    by=st.sampled_from([(), ("role",), ("role", "site")]),
+)
+def test_arrays_scored_by_group_and_subset_equal_scoring_the_subset(
+    n: int, seed: int, by: tuple[str, ...]
+) -> None:
+    """Recoding once and scoring a subset gives what scoring the subset from scratch does."""
+    instrument = example_instrument()
+    rng = np.random.default_rng(seed)
+    frame = pl.DataFrame(
+        {item.key: rng.integers(0, 7, n) for item in instrument.likert_items},
+        schema=dict.fromkeys((i.key for i in instrument.likert_items), pl.Int64),
+    ).with_columns(
+        pl.Series("role", [("Student", "Staff", None)[k] for k in rng.integers(0, 3, n)]),
+        pl.Series("site", rng.choice(["north", "south"], n)),
+    )
+    rows = rng.random(n) < 0.6
+    arrays = scoring_arrays(frame, instrument)
+    for mask in (None, rows):
+        subset = frame if mask is None else frame.filter(pl.Series(mask))
+        expected = score(subset, instrument, by=list(by))
+        got = arrays.score(by=list(by), rows=mask)
+        assert got.columns == expected.columns
+        assert got.height == expected.height
+        for column in expected.columns:
+            if expected[column].dtype == pl.Float64:
+                assert np.allclose(
+                    got[column].to_numpy(), expected[column].to_numpy(), equal_nan=True
+                ), column
+            else:
+                assert got[column].to_list() == expected[column].to_list(), column
+
+
+def test_arrays_refuse_a_mask_of_the_wrong_length_and_an_unknown_group(small: Instrument) -> None:
+    arrays = scoring_arrays(pl.DataFrame({"a": [1, 2], "unit": ["x", "y"]}), small)
+    with pytest.raises(ValueError, match="row mask has 3 rows, not 2"):
+        arrays.score(rows=np.array([True, False, True]))
+    with pytest.raises(KeyError, match="no such column"):
+        arrays.score(by=["site"])
+
+
+def _allowed_edit(instrument: Instrument, data: st.DataObject) -> Instrument:
+    """Reword everything, reverse the item order, add an open question and an option."""
+    items = []
+    for item in reversed(instrument.items):
+        options = item.options
+        if item.kind in ("choice", "multi", "demographic") and data.draw(st.booleans()):
+            options = (*options, "A new option")
+        items.append(dataclasses.replace(item, text=item.text + " (reworded)", options=options))
+    items.append(Item("zz_new_note", "Anything else?", "text"))
+    scales = {
+        k: dataclasses.replace(v, labels=tuple(f"{lab}!" for lab in v.labels))
+        for k, v in instrument.scales.items()
+    }
+    return dataclasses.replace(
+        instrument,
+        title=instrument.title + " v2",
+        version=instrument.version + ".1",
+        items=tuple(items),
+        scales=scales,
+        factors={
+            k: dataclasses.replace(f, label=f.label + "!") for k, f in instrument.factors.items()
+        },
+        sections=(("Everything", tuple(i.key for i in items)),),
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instruments(), st.data())
+def test_allowed_edits_score_stored_answers_the_same(instrument: Instrument, data: Any) -> None:
+    """An edit the rule allows never changes what stored answers score."""
+    edited = _allowed_edit(instrument, data)
+    assert instrument_breaking_changes(instrument, instrument) == []
+    assert instrument_breaking_changes(instrument, edited) == []
+    scale = instrument.scales["s"]
+    rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
+    answers = pl.DataFrame(
+        {i.key: rng.choice(list(scale.values), 25) for i in instrument.likert_items}
+    )
+    before = score(answers, instrument).sort("level", "key")
+    assert before.equals(score(answers, edited).sort("level", "key"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instruments(), st.data())
+def test_edits_that_would_rescore_or_lose_answers_are_refused(
+    instrument: Instrument, data: Any
+) -> None:
+    likert = instrument.likert_items
+    target = data.draw(st.sampled_from(likert))
+    scale = instrument.scales["s"]
+    breaking = {
+        "removed": dataclasses.replace(
+            instrument,
+            items=tuple(i for i in instrument.items if i.key != target.key),
+        ),
+        "reverse": dataclasses.replace(
+            instrument,
+            items=tuple(
+                dataclasses.replace(i, reverse=not i.reverse) if i.key == target.key else i
+                for i in instrument.items
+            ),
+        ),
+        "favourable": dataclasses.replace(
+            instrument,
+            scales={
+                "s": dataclasses.replace(
+                    scale,
+                    favourable=frozenset(scale.values) - {min(scale.favourable)}
+                    or frozenset({scale.values[0]})
+                    if scale.favourable != frozenset({scale.values[0]})
+                    else frozenset({scale.values[-1]}),
+                )
+            },
+        ),
+        "new statement": dataclasses.replace(
+            instrument,
+            items=(*instrument.items, Item("zz_new", "New", "likert", "s", False, target.factor)),
+        ),
+    }
+    for name, edited in breaking.items():
+        problems = instrument_breaking_changes(instrument, edited)
+        assert problems, name
+        if name in ("removed", "reverse"):
+            assert any(repr(target.key) in p for p in problems), (name, problems)
+
+
+def test_breaking_changes_are_named_with_the_item_at_fault(small: Instrument) -> None:
+    moved = dataclasses.replace(
+        small,
+        key="other",
+        items=tuple(
+            dataclasses.replace(i, factor="f2") if i.key == "a" else i for i in small.items
+        ),
+        factors={**small.factors, "f1": Factor("f1", "Factor one", None)},
+    )
+    problems = instrument_breaking_changes(small, moved)
+    assert "instrument key: 'small' cannot become 'other' once responses exist." in problems
+    assert any(
+        p.startswith("item 'a': its factor cannot change from 'f1' to 'f2'") for p in problems
+    )
+    assert any(p.startswith("factor 'f1': cannot move from cluster 'c1'") for p in problems)

@@ -36,9 +36,14 @@ def test_survey_screens_pass_axe(
     )
     fill(old, 60, seed=4)
     survey = services.survey_create(
-        title="Climate", wave="2026", mode="link", instrument_text=example_text(), status="open"
+        title="Climate",
+        wave="2026",
+        mode="link",
+        instrument_text=example_text(),
+        status="open",
+        filter_split="role",
     )
-    fill(survey, 60)
+    fill(survey, 60, groups={"role": ["Faculty", "Staff"], "gender": ["Woman", "Man"]})
     site = {"url": live_server.url}
     paths = [
         reverse("surveys:home"),
@@ -51,6 +56,7 @@ def test_survey_screens_pass_axe(
         reverse("surveys:action_new", args=[survey.pk]),
         reverse("surveys:results", args=[survey.pk]),
         reverse("surveys:results", args=[survey.pk]) + "?by=role",
+        reverse("surveys:results", args=[survey.pk]) + "?within=Faculty&by=gender",
     ]
     found: dict[str, list[str]] = {}
     page = page_for(browser, site, analyst)

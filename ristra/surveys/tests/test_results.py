@@ -146,3 +146,89 @@ def test_benchmark_parser_rows(pct: object, key: str) -> None:
     else:
         assert key in ("voice", "connection")
         assert all(r.pct_favourable is None or 0 <= r.pct_favourable <= 1 for r in rows)
+
+
+def _filtered_survey(survey_factory: Any, *, staff_men: int) -> Any:
+    survey = survey_factory(filter_split="role")
+    fill(survey, 12, seed=11, groups={"role": ["Faculty"], "gender": ["Woman"]})
+    fill(survey, 9, seed=12, groups={"role": ["Faculty"], "gender": ["Man"]})
+    fill(survey, 10, seed=13, groups={"role": ["Staff"], "gender": ["Woman"]})
+    fill(survey, staff_men, seed=14, groups={"role": ["Staff"], "gender": ["Man"]})
+    return survey
+
+
+@pytest.mark.django_db
+def test_a_filter_group_is_broken_down_when_every_group_is_large(survey_factory: Any):
+    survey = _filtered_survey(survey_factory, staff_men=8)
+    report = build_report(survey, breakdowns=True, within="Faculty")
+    rows = {row[0]: row for row in _section(report, "by_gender").rows}
+    assert rows["Woman"][1] == 12 and rows["Man"][1] == 9
+    assert _section(report, "scores").rows[0][2] == 21  # the faculty only
+    assert "gaps_gender" in [s.key for s in report.sections]
+    assert not any(
+        s.key.startswith(("by_role", "themes_", "response_rate")) for s in report.sections
+    )
+
+
+@pytest.mark.django_db
+def test_a_filtered_breakdown_is_withheld_when_differencing_would_reveal_a_small_group(
+    survey_factory: Any,
+):
+    # Faculty by gender alone is safe (12, 9), but men overall (11) minus faculty men (9)
+    # would give the 2 staff men: neither role may be broken down by gender.
+    survey = _filtered_survey(survey_factory, staff_men=2)
+    for role in ("Faculty", "Staff"):
+        report = build_report(survey, breakdowns=True, within=role)
+        assert "by_gender" not in [s.key for s in report.sections]
+        assert any("What is your gender?" in note for note in report.notes)
+    unfiltered = build_report(survey, breakdowns=True, by="gender")
+    assert {row[0]: row[1] for row in _section(unfiltered, "by_gender").rows}["Man"] == 11
+
+
+@pytest.mark.django_db
+def test_the_filter_is_ignored_without_breakdowns_or_a_filter_question(survey_factory: Any):
+    survey = _filtered_survey(survey_factory, staff_men=8)
+    report = build_report(survey, breakdowns=False, within="Faculty")
+    assert _section(report, "scores").rows[0][2] == 39
+    survey.filter_split = ""
+    report = build_report(survey, breakdowns=True, within="Faculty")
+    assert _section(report, "scores").rows[0][2] == 39
+
+
+@pytest.mark.django_db
+def test_the_results_page_filters_and_breaks_down(client_for: Any, survey_factory: Any):
+    survey = _filtered_survey(survey_factory, staff_men=8)
+    url = reverse("surveys:results", args=[survey.pk])
+    page = client_for("analyst").get(url, {"within": "Faculty", "by": "gender"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="within"' in body and '<option value="Faculty" selected>' in body
+    assert "Only respondents who answered" in body
+    csv = client_for("analyst").get(url, {"within": "Faculty", "by": "gender", "format": "csv"})
+    assert csv.status_code == 200
+    # An answer that is not an option is ignored, never an error.
+    assert client_for("analyst").get(url, {"within": "<script>"}).status_code == 200
+    # A decision-maker gets neither the filter nor the breakdowns.
+    body = client_for("decider").get(url, {"within": "Faculty"}).content.decode()
+    assert 'id="within"' not in body
+
+
+@pytest.mark.django_db
+def test_a_new_survey_refuses_a_filter_question_that_is_not_demographic(client_for: Any):
+    from ristra.surveys.tests.conftest import example_text
+
+    response = client_for("analyst").post(
+        reverse("surveys:new"),
+        {
+            "s-title": "Climate",
+            "s-wave": "2027",
+            "s-mode": "link",
+            "s-min_group": 5,
+            "s-min_comments": 10,
+            "s-filter_split": "belong1",
+            "i-text": example_text(),
+            "i-fmt": "yaml",
+        },
+    )
+    assert response.status_code == 200
+    assert "is not a demographic question of the instrument" in response.content.decode()
