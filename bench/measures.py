@@ -51,6 +51,7 @@ import duckdb
 import numpy as np
 import polars as pl
 from ibis.backends import BaseBackend
+from ibis.expr.types import Table
 from scipy import stats
 
 # The checkout this script is in (not whichever one the virtualenv was installed from),
@@ -337,9 +338,20 @@ def parities(composition: dict[str, pl.DataFrame]) -> dict[tuple[str, str], Pari
     return out
 
 
+_TABLES: dict[tuple[int, str], Table] = {}
+
+
+def table(con: BaseBackend, name: str) -> Table:
+    """``con.table(name)``, looked up once per connection, as ``SnapshotSource.table`` does."""
+    key = (id(con), name)
+    if key not in _TABLES:
+        _TABLES[key] = con.table(name)
+    return _TABLES[key]
+
+
 def ristra_set(con: BaseBackend) -> DashboardSet:
     """The dashboard set through ristra.analytics.measures, from the per-person tables."""
-    kinds, years, domains = (con.table(name) for name in PERSON_TABLES)
+    kinds, years, domains = (table(con, name) for name in PERSON_TABLES)
     exprs = {
         f"composition {d}": composition_people(
             kinds, domains, kinds=[FACULTY], dates=CENSUS, dimension=d
@@ -350,7 +362,7 @@ def ristra_set(con: BaseBackend) -> DashboardSet:
     exprs["flows"] = flows_people(years, domains, kinds=FLOW_KINDS, years=YEARS, dimension=FOCUS)
     exprs["retention"] = kaplan_meier_people(
         kinds,
-        con.table("stages"),
+        table(con, "stages"),
         start_kind=FACULTY,
         event_kind=SEPARATION,
         dimension=FOCUS,
@@ -372,8 +384,8 @@ def ristra_spells_set(con: BaseBackend) -> DashboardSet:
     """The same set by the previous design: every measure passes over ``stages`` and joins
     ``groups`` (the measures still used for dates off the census calendar, unit filters and
     ``by`` breakdowns)."""
-    stages, groups = con.table("stages"), con.table("groups")
-    school = category_groups(con.table("categories"), [SCHOOL_CATEGORY])
+    stages, groups = table(con, "stages"), table(con, "groups")
+    school = category_groups(table(con, "categories"), [SCHOOL_CATEGORY])
     exprs = {
         f"composition {d}": composition(
             stages,

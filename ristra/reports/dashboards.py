@@ -35,7 +35,7 @@ import hashlib
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -288,9 +288,14 @@ class SnapshotSource:
     persons: int
     #: The file holds the per-person tables (snapshots written before they existed do not).
     person_tables: bool = False
+    _tables: dict[str, Table] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> Table:
-        return self.backend.table(name)
+        """The snapshot's table ``name`` (looked up once: the file is read-only)."""
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = self.backend.table(name)
+        return table
 
     def run(self, expr: Table) -> pl.DataFrame:
         """Execute on a cursor of its own: sections of a dashboard run side by side."""
