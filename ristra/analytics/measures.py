@@ -1540,9 +1540,11 @@ def composition_people(
         rows = rows.group_by(["person_id", "group"]).agg(mask=rows.mask.bit_or())
     rows = rows.filter(rows.mask != 0)
     counts = rows.group_by(["group", "mask"]).agg(n=rows.count())
-    date_table = _constant_table(
-        {"as_of": (days, "date"), "bit": ([_CALENDAR_BIT[d] for d in days], "int64")}
-    )
+    # The dates as an unnested array, each with its bit: 2 ** (years since the first), a
+    # power of two and so exact in floating point.
+    dated = ibis.literal(days, type="array<date>").unnest().name("as_of").as_table()
+    offset = dated.as_of.year() - CENSUS_FIRST_YEAR
+    date_table = dated.mutate(bit=(ibis.literal(2.0) ** offset).cast("int64"))
     grid = _domain(dimension_groups, dimension).cross_join(date_table)
     cells = grid.left_join(
         counts, [grid["group"] == counts["group"], (counts.mask & grid.bit) != 0]
