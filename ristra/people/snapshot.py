@@ -51,6 +51,10 @@ Tables
     ``person_id, kind, academic_year, program, round, gpa, mcat, reason``: the
     admissions and separation details the reports break down by (one row per stage of
     kind application, offer, matriculation or separation).
+``person_kinds``, ``person_years``, ``dimension_groups`` (written by :func:`write_person_tables`)
+    Per-person tables derived from ``stages``, ``groups`` and the school-defined keys of
+    ``categories`` (:func:`ristra.analytics.measures.person_tables`): the dashboard
+    measures read them instead of passing over every spell and joining the groups.
 ``meta`` (written by :func:`snapshot_write`)
     One row: ``created_at`` (UTC), ``as_of`` (null: no cut-off), the row count of each
     table, the number of persons and the conventions exported.
@@ -67,10 +71,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
 import polars as pl
 from django.db import connection
 
 from ristra.analytics import conventions as conv
+from ristra.analytics import measures
 from ristra.analytics.categories import (
     DEFAULT_ATTRIBUTES,
     POPULATIONS,
@@ -92,6 +98,7 @@ __all__ = [
     "school_categories_frame",
     "snapshot_frames",
     "snapshot_write",
+    "write_person_tables",
 ]
 
 #: Polars twins of measures.STAGES_SCHEMA / CATEGORIES_SCHEMA (kept equal by the tests).
@@ -582,6 +589,7 @@ def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
                 # Fixed table names, never user input.
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __frame')  # noqa: S608
                 con.unregister("__frame")
+            write_person_tables(con)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -591,3 +599,28 @@ def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
             leftover.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_person_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Derive the per-person tables from the ``stages``, ``groups`` and ``categories`` in ``con``.
+
+    Dimensions: every dimension of ``groups``, and every school-defined key of
+    ``categories`` (a key without ``:``; the convention keys are ``convention:group``) that
+    is not already one, turned into yes / no / unknown groups by
+    :func:`~ristra.analytics.measures.category_groups`.  Run by :func:`snapshot_write`
+    after the base tables, inside the same temporary file.
+    """
+    backend = ibis.duckdb.from_connection(con)
+    groups = backend.table("groups")
+    dimensions = [r[0] for r in con.sql('SELECT DISTINCT dimension FROM "groups"').fetchall()]
+    rows = con.sql("SELECT DISTINCT category FROM categories WHERE category NOT LIKE '%:%'")
+    keys = sorted({r[0] for r in rows.fetchall()} - set(dimensions))
+    if keys:
+        school = measures.category_groups(backend.table("categories"), keys)
+        groups = groups.union(school)
+    derived = measures.person_tables(
+        backend.table("stages"), groups, dimensions=sorted(dimensions) + keys
+    )
+    for name, expr in derived.items():
+        # Fixed table names; the query is compiled from the expression, no user input.
+        con.execute(f'CREATE TABLE "{name}" AS {backend.compile(expr)}')

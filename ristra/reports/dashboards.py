@@ -35,7 +35,7 @@ import hashlib
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -286,9 +286,16 @@ class SnapshotSource:
     created: dt.datetime
     category_date: dt.date | None
     persons: int
+    #: The file holds the per-person tables (snapshots written before they existed do not).
+    person_tables: bool = False
+    _tables: dict[str, Table] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> Table:
-        return self.backend.table(name)
+        """The snapshot's table ``name`` (looked up once: the file is read-only)."""
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = self.backend.table(name)
+        return table
 
     def run(self, expr: Table) -> pl.DataFrame:
         """Execute on a cursor of its own: sections of a dashboard run side by side."""
@@ -315,6 +322,8 @@ def open_snapshot(path: Path | None = None) -> SnapshotSource:
             source.backend.disconnect()
         backend = m.duckdb_backend(str(path), read_only=True)
         meta = m.run(backend.table("meta"), backend).row(0, named=True)
+        raw: Any = getattr(backend, "con")  # noqa: B009 - the DuckDB connection
+        tables = {row[0] for row in raw.sql("SHOW TABLES").fetchall()}
         source = SnapshotSource(
             path=path,
             mtime=mtime,
@@ -322,6 +331,7 @@ def open_snapshot(path: Path | None = None) -> SnapshotSource:
             created=meta["created_at"].replace(tzinfo=dt.UTC),
             category_date=meta.get("category_date"),
             persons=int(meta["persons"]),
+            person_tables=set(m.PERSON_TABLES) <= tables,
         )
         _sources[key] = source
         _memory.clear()
@@ -537,6 +547,15 @@ def _line_chart(
 
 
 @dataclass(frozen=True)
+class People:
+    """The snapshot's per-person tables, for measures that can read them (see _people)."""
+
+    kinds: Table
+    years: Table
+    domains: Table
+
+
+@dataclass(frozen=True)
 class Context:
     source: SnapshotSource
     filters: Filters
@@ -547,6 +566,7 @@ class Context:
     order: list[str]
     population_label: str
     dimension_label: str
+    people: People | None = None
 
     def groups_with_sex(self) -> Table:
         """The chosen dimension's groups together with sex (for rank x sex x group)."""
@@ -567,6 +587,44 @@ def _context(source: SnapshotSource, filters: Filters) -> Context:
         order=group_order(filters.dimension),
         population_label=str(spec.label),
         dimension_label=dimension_label(filters.dimension, filters.population),
+        people=_people(source, spec, filters),
+    )
+
+
+def _people(source: SnapshotSource, spec: PopulationSpec, filters: Filters) -> People | None:
+    """The per-person tables when they can answer for these filters, else None.
+
+    They hold whole people (no unit, no senior flag) and the dimensions of ``groups``, so a
+    unit filter, the senior-only population and school-defined categories (versioned per
+    population) are counted from the spells instead. Events count only for the
+    population's members, as in ``_population_stages``.
+    """
+    if not source.person_tables or filters.unit or spec.senior_only:
+        return None
+    if filters.dimension.startswith(SCHOOL_PREFIX):
+        return None
+    kinds, years, domains = (source.table(name) for name in m.PERSON_TABLES)
+    if m.group_column(column_name(filters.dimension)) not in kinds.columns:
+        return None
+    if spec.spells:
+        members = kinds.filter(kinds.kind.isin(list(spec.spells))).select("person_id")
+        years = years.semi_join(members, "person_id")
+    return People(kinds=kinds, years=years, domains=domains)
+
+
+def _composition(ctx: Context, dates: Sequence[dt.date]) -> Table:
+    """Composition on ``dates``: from the per-person tables on census dates, else spells."""
+    dimension = column_name(ctx.filters.dimension)
+    if ctx.people is not None and m.census_calendar_covers(dates):
+        return m.composition_people(
+            ctx.people.kinds,
+            ctx.people.domains,
+            kinds=ctx.spec.spells,
+            dates=dates,
+            dimension=dimension,
+        )
+    return m.composition(
+        ctx.stages, ctx.groups, kinds=ctx.spec.spells, dates=dates, dimension=dimension
     )
 
 
@@ -578,15 +636,7 @@ def _ordered(frame: pl.DataFrame, order: list[str], column: str = "group") -> li
 
 def _composition_section(ctx: Context) -> tuple[PublishedTable, dict[str, int | None]]:
     f = ctx.filters
-    frame = ctx.source.run(
-        m.composition(
-            ctx.stages,
-            ctx.groups,
-            kinds=ctx.spec.spells,
-            dates=[f.as_of],
-            dimension=column_name(f.dimension),
-        )
-    )
+    frame = ctx.source.run(_composition(ctx, [f.as_of]))
     counts = {g: 0 for g in ctx.order}
     for row in frame.iter_rows(named=True):
         counts[row["group"]] = counts.get(row["group"], 0) + int(row["count"])
@@ -699,15 +749,7 @@ def _share_lines(
 def _trend_section(ctx: Context) -> PublishedTable:
     f = ctx.filters
     dates = [dt.date(y, f.as_of.month, f.as_of.day) for y in _calendar_years(f)]
-    frame = ctx.source.run(
-        m.composition(
-            ctx.stages,
-            ctx.groups,
-            kinds=ctx.spec.spells,
-            dates=dates,
-            dimension=column_name(f.dimension),
-        )
-    )
+    frame = ctx.source.run(_composition(ctx, dates))
     frame = frame.with_columns(pl.col("as_of").cast(pl.Date))
 
     def summary(table: sup.SuppressedTable, labels: list[str]) -> str:
@@ -802,11 +844,14 @@ def _unit_section(ctx: Context) -> PublishedTable | None:
 def _flow_sections(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     kinds = [flow.kind for flow in ctx.spec.flows]
-    frame = ctx.source.run(
-        m.flows_by(
-            ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=column_name(f.dimension)
+    dimension = column_name(f.dimension)
+    if ctx.people is not None:
+        flows = m.flows_people(
+            ctx.people.years, ctx.people.domains, kinds=kinds, years=f.years, dimension=dimension
         )
-    )
+    else:
+        flows = m.flows_by(ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=dimension)
+    frame = ctx.source.run(flows)
     sections = []
     years = list(f.years)
     for flow in ctx.spec.flows:
@@ -848,9 +893,14 @@ def _year_label(year: int) -> str:
 def _funnel_section(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     cycle = f.last_year
-    frame = ctx.source.run(
-        m.funnel_by(ctx.stages, ctx.groups, cycle=cycle, dimension=column_name(f.dimension))
-    )
+    dimension = column_name(f.dimension)
+    if ctx.people is not None:
+        funnel = m.funnel_people(
+            ctx.people.years, ctx.people.domains, cycle=cycle, dimension=dimension
+        )
+    else:
+        funnel = m.funnel_by(ctx.stages, ctx.groups, cycle=cycle, dimension=dimension)
+    frame = ctx.source.run(funnel)
     steps = list(m.FUNNEL_STEPS)
     step_labels = [
         _("Applicants"),
@@ -933,17 +983,18 @@ def _curve_sections(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     sections = []
     for curve in ctx.spec.curves:
-        frame = ctx.source.run(
-            m.kaplan_meier_by(
-                ctx.stages,
-                ctx.groups,
-                start_kind=curve.start_kind,
-                event_kind=curve.event_kind,
-                dimension=column_name(f.dimension),
-                horizon_years=curve.horizon_years,
-                as_of=f.as_of,
-            )
-        )
+        arguments: dict[str, Any] = {
+            "start_kind": curve.start_kind,
+            "event_kind": curve.event_kind,
+            "dimension": column_name(f.dimension),
+            "horizon_years": curve.horizon_years,
+            "as_of": f.as_of,
+        }
+        if ctx.people is not None:
+            times = ctx.source.run(m.kaplan_meier_people(ctx.people.kinds, ctx.stages, **arguments))
+            frame = m.km_curve(times)
+        else:
+            frame = ctx.source.run(m.kaplan_meier_by(ctx.stages, ctx.groups, **arguments))
         frame = m.km_confidence_band(frame) if frame.height else frame
         checkpoints = [c for c in CHECKPOINTS if c <= curve.horizon_years]
         rows = []

@@ -288,6 +288,9 @@ def test_write_is_atomic_and_readable(tmp_path: Path, monkeypatch: pytest.Monkey
         "school_categories",
         "stage_details",
         "meta",
+        "person_kinds",
+        "person_years",
+        "dimension_groups",
     }
     meta = measures.run(backend.table("meta"), backend).row(0, named=True)
     assert meta["as_of"] == CENSUS
