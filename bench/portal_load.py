@@ -6,8 +6,9 @@ the public page cache (the figure) and with the cache turned off
 (RISTRA_PUBLIC_CACHE_SECONDS=0, the anchor). Each is warmed, then driven for a fixed time
 at a fixed number of keep-alive connections (wrk when /usr/bin/wrk exists, otherwise a
 Python load generator: one thread per connection, each reusing one http.client
-connection). Prints requests/s, p50/p95/p99 latency and errors for both, the ratios, and
-whether the target holds: p95 < 100 ms with zero errors, with the cache.
+connection). Prints requests/s, p50/p95/p99 latency, errors and the server's CPU time per
+request for both, the ratios, and whether the target holds: p95 < 100 ms with zero errors,
+with the cache.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Result:
     errors: int
     load_before: float
     load_after: float
+    cpu_ms: float = 0.0  # server CPU time (all gunicorn processes) per request
 
     @property
     def rps(self) -> float:
@@ -106,6 +108,17 @@ def start_server(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (the gunicorn workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for each in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -252,10 +265,12 @@ def measure(
     server = start_server(port, workdir, args.workers, cache_seconds)
     try:
         wait_ready(port, paths)
+        cpu_before = server_cpu_seconds(server.pid)
         if shutil.which("wrk") and not args.python:
             result = wrk_load(port, paths, args.seconds, args.connections, workdir)
         else:
             result = python_load(port, paths, args.seconds, args.connections)
+        result.cpu_ms = (server_cpu_seconds(server.pid) - cpu_before) / result.requests * 1000
     finally:
         stop_server(server)
     result.label = label
@@ -287,6 +302,7 @@ def main() -> None:
         print(
             f"{r.label:14} {r.rps:8.1f} req/s ({r.requests:,} requests)  p50 {r.p50:7.1f} ms  "
             f"p95 {r.p95:7.1f} ms  p99 {r.p99:7.1f} ms  errors {r.errors}  "
+            f"server CPU {r.cpu_ms:.2f} ms/request  "
             f"load average {r.load_before:.1f} -> {r.load_after:.1f}"
         )
     cached = results[0]
@@ -294,7 +310,8 @@ def main() -> None:
         anchor = results[1]
         print(
             f"page cache vs no page cache: {cached.rps / anchor.rps:.1f}x the requests/s, "
-            f"p95 {anchor.p95 / cached.p95:.1f}x lower"
+            f"p95 {anchor.p95 / cached.p95:.1f}x lower, "
+            f"{anchor.cpu_ms / cached.cpu_ms:.1f}x less server CPU per request"
         )
     met = cached.p95 < TARGET_P95_MS and cached.errors == 0
     print(f"target p95 < {TARGET_P95_MS:.0f} ms with zero errors: {'met' if met else 'NOT met'}")

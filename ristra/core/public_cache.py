@@ -111,7 +111,7 @@ def public_cache_purge(**_: Any) -> None:
 
 
 def public_cache_forget() -> None:
-    """Drop this process's pages and its copy of the generation (tests; after a restore)."""
+    """Drop this process's pages and its copy of the generation (used by the tests)."""
     global _seen
     _seen = (float("-inf"), 0)
     _pages().clear()
