@@ -141,6 +141,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "ristra.core.middleware.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous public pages from the cache, answered before sessions, locale, CSRF and
+    # authentication run (they run on a miss); the CSP and security headers still apply.
+    "ristra.core.public_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,8 +155,6 @@ MIDDLEWARE = [
     "ristra.accounts.middleware.AdministratorMFAMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ristra.core.middleware.BusyDatabaseMiddleware",
-    # Innermost: anonymous public pages from the cache (CSRF and session middleware still run).
-    "ristra.core.public_cache.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "ristra.urls"
@@ -268,6 +269,13 @@ CACHES = {
     "progress": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("RISTRA_PROGRESS_DIR", str(VAR_DIR / "progress")),
+    },
+    # Anonymous public-site pages (ristra/core/public_cache.py): each process keeps its own
+    # in memory, so a hit needs no database; publishing in the CMS retires them all.
+    "public-pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
     # Published dashboards and reports, keyed by snapshot file and filters: computed once
     # per snapshot (the refresh task warms the common ones), shared by web and worker.
