@@ -467,9 +467,9 @@ class _Overlap:
     our_bits: tuple[NDArray[np.uint64], ...]  # per member: (n, words) bit masks
     their_bits: tuple[NDArray[np.uint64], ...]  # per member: (m, words)
     strides: tuple[int, ...]  # per member: its step in the combined index
-    offset: NDArray[np.int32]  # (n,) the mentee's part of the combined index
+    musts: tuple[bool, ...]  # per member: a must (nothing shared: not acceptable)
+    offset: IntArray  # (n,) the mentee's part of the combined index
     points: PointArray  # combined index -> points
-    ok: BoolArray | None  # combined index -> every must member shares something
 
 
 def _overlaps(
@@ -478,7 +478,7 @@ def _overlaps(
     mentors: Sequence[Mentor],
     dtype: type[np.int16] | type[np.int32],
 ) -> list[_Overlap]:
-    members: list[tuple[NDArray[np.uint64], NDArray[np.uint64], IntArray, IntArray, BoolArray]] = []
+    members: list[tuple[NDArray[np.uint64], NDArray[np.uint64], IntArray, IntArray]] = []
     for criterion in criteria:
         weight = WEIGHTS[criterion.weight] * SCALE
         vocabulary: dict[str, int] = {}
@@ -497,9 +497,7 @@ def _overlaps(
             [[_overlap_points(weight, c, int(size)) for c in range(width)] for size in sizes],
             np.int64,
         ).reshape(-1)
-        shares = np.tile(np.arange(width) > 0, max(len(sizes), 1))[: len(table)]
-        ok = shares if criterion.weight == "must" else np.ones(len(table), bool)
-        members.append((our_bits, their_bits, size_row.reshape(-1) * width, table, ok))
+        members.append((our_bits, their_bits, size_row.reshape(-1) * width, table))
     groups: list[list[int]] = []
     size = _TABLE + 1
     for index, member in enumerate(members):
@@ -517,24 +515,21 @@ def _overlaps(
             total *= max(len(members[index][3]), 1)
         position = np.arange(total)
         points = np.zeros(total, np.int64)
-        ok = np.ones(total, bool)
         offset = np.zeros(len(mentees), np.int64)
         for index, stride in zip(group, strides, strict=True):
-            _, _, mine, table, passes = members[index]
+            _, _, mine, table = members[index]
             if not len(table):
                 continue
-            part = position // stride % len(table)
-            points += table[part]
-            ok &= passes[part]
+            points += table[position // stride % len(table)]
             offset += mine * stride
         out.append(
             _Overlap(
                 our_bits=tuple(members[index][0] for index in group),
                 their_bits=tuple(members[index][1] for index in group),
                 strides=tuple(strides),
-                offset=offset.astype(np.int32),
+                musts=tuple(criteria[index].weight == "must" for index in group),
+                offset=offset,
                 points=points.astype(dtype),
-                ok=None if ok.all() else ok,
             )
         )
     return out
@@ -555,26 +550,32 @@ def _score_rows(
     block_points, block_ok = points[rows], acceptable[rows]
     group = same.group[rows]
     if same.rows is not None:
-        np.take(same.rows[0], group, axis=0, out=block_points, mode="clip")
-        np.take(same.rows[1], group, axis=0, out=block_ok, mode="clip")
+        class_points, class_ok = same.rows
+        for row, cls in enumerate(group.tolist()):  # row copies: faster than a take here
+            block_points[row] = class_points[cls]
+            block_ok[row] = class_ok[cls]
     else:
         block_points[...], block_ok[...] = same.score(same.codes[group])
     for overlap in overlaps:
-        index = np.empty(block_points.shape, np.int32)
+        index = np.empty(block_points.shape, np.intp)  # take() wants intp: no conversion
         index[...] = overlap.offset[rows, None]
-        for ours, theirs, stride in zip(
-            overlap.our_bits, overlap.their_bits, overlap.strides, strict=True
+        for ours, theirs, stride, must in zip(
+            overlap.our_bits, overlap.their_bits, overlap.strides, overlap.musts, strict=True
         ):
             mine = ours[rows]
+            met: BoolArray | None = None
             for word in range(mine.shape[1]):
-                shared = np.bitwise_count(mine[:, None, word] & theirs[None, :, word])
+                common = mine[:, None, word] & theirs[None, :, word]
+                if must:  # a compare is far cheaper than looking the must up
+                    met = common != 0 if met is None else met | (common != 0)
+                shared = np.bitwise_count(common)
                 if stride == 1:
                     index += shared
                 else:
-                    index += np.multiply(shared, np.int32(stride), dtype=np.int32)
+                    index += np.multiply(shared, stride, dtype=np.intp)
+            if met is not None:
+                block_ok &= met
         block_points += overlap.points.take(index, mode="clip")
-        if overlap.ok is not None:
-            block_ok &= overlap.ok.take(index, mode="clip")
     if department is None:
         allowed[rows] = block_ok
     else:  # acceptable and not in the same department (for booleans a > b is a and not b)

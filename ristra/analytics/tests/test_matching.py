@@ -496,7 +496,8 @@ people_attributes = st.fixed_dictionaries(
         "meeting": values,
         "gender": values,
         "wants_gender": values,
-        "slots": st.frozensets(st.sampled_from(["mon", "tue", "wed", "thu"])),
+        # over 64 values: two words per set, for a must too
+        "slots": st.frozensets(st.sampled_from([f"s{i}" for i in range(70)]), max_size=40),
         "topics": st.frozensets(st.sampled_from([f"t{i}" for i in range(70)]), max_size=5),
         "offers": st.frozensets(st.sampled_from([f"t{i}" for i in range(70)]), max_size=9),
         "goal": values,
@@ -539,6 +540,22 @@ def test_every_scoring_path_equals_explain_and_the_department_rule(
             assert instance.acceptable[i, j] == why.acceptable
             same = mentee.department is not None and mentee.department == mentor.department
             assert instance.allowed[i, j] == (why.acceptable and not same)
+
+
+def test_a_must_over_more_than_64_values_is_met_by_a_value_in_any_word() -> None:
+    many = frozenset(f"w{i:02d}" for i in range(70))  # codes 0-69: two 64-bit words
+    mentees = [
+        Mentee("wide", {"slots": many}),
+        Mentee("late", {"slots": frozenset({"w66"})}),  # only in the second word
+        Mentee("early", {"slots": frozenset({"w01"})}),
+    ]
+    mentors = [Mentor("a", 1, {"slots": frozenset({"w66"})}), Mentor("b", 1, {"slots": many})]
+    must = (Criterion("slots", "must", kind="overlap"),)
+    instance = build(mentees, mentors, must)
+    assert instance.acceptable.tolist() == [[True, True], [True, True], [False, True]]
+    for i, mentee in enumerate(mentees):
+        for j, mentor in enumerate(mentors):
+            assert instance.points[i, j] == explain(must, mentee, mentor).points
 
 
 def test_rules_exclude_supervisors_departments_previous_mentors_and_cap_the_load() -> None:
