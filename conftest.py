@@ -45,6 +45,9 @@ def cast(db: Any) -> dict[str, Any]:
         "decider_admin": make("fay", Role.ADMINISTRATOR, is_decision_maker=True),
         "mentor": make("gus", Role.VIEWER, first_name="Gus"),
         "mentee": make("hana", Role.VIEWER, first_name="Hana"),
+        # mentoring participants: a faculty mentor and a resident with no office role
+        "participant_mentor": make("jonas", Role.PARTICIPANT, first_name="Jonas"),
+        "participant_mentee": make("kiri", Role.PARTICIPANT, first_name="Kiri"),
         "outsider": make("ivan", ""),  # an account with no role: sees nothing
     }
     people["manager"].programs.add(program)

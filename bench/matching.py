@@ -11,7 +11,9 @@ For each size it times each policy end to end as :func:`ristra.analytics.matchin
 runs it (preference lists from the stated ones, then the policy, then the quality
 report), median of ``--runs`` runs; the scoring (:func:`build`) is timed on its own.  At
 the largest size it adds welfare on score-based top-50 lists and on complete lists (the
-exact optimum; one run), and the loss from pruning.  In the same run it solves the
+exact optimum; one run), the loss from pruning, and the whole way from people to pairs
+(``build`` + score-based top-50 lists + welfare; wall and process CPU time, with the load
+average).  In the same run it solves the
 stable-matching lists with the `matching` package's resident-optimal hospital-resident
 solver (the open-source anchor), in a child process with a raised recursion limit,
 checks that the two assignments are identical, and prints the ratios.  Peak memory is
@@ -251,6 +253,24 @@ def timed(runs: int, fn: Callable[[], T]) -> tuple[float, T]:
     return statistics.median(times), result
 
 
+def people_to_pairs(
+    mentees: list[Mentee], mentors: list[Mentor], k: int, runs: int
+) -> tuple[float, float, MatchResult]:
+    """Median wall and process CPU seconds of build() then welfare on score-based top-k."""
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = match(build(mentees, mentors, CRITERIA, RULES), "welfare", k=k)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    assert result is not None
+    return statistics.median(walls), statistics.median(cpus), result
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -313,6 +333,13 @@ def run_size(n: int, m: int, args: argparse.Namespace) -> None:
         exact = results["welfare, complete"].quality.total_score
         pruned = results[f"welfare, score top-{k}"].quality.total_score
         print(f"  pruning to top-{k} costs {1 - pruned / exact:.3%} of the exact optimum")
+        # from people to pairs: scoring, score-based top-k lists, welfare, quality report
+        wall, cpu, e2e = people_to_pairs(mentees, mentors, k, args.runs)
+        assert e2e.quality.total_score == pruned
+        print(
+            f"  people to pairs (build + score top-{k} + welfare): {wall:.3f} s "
+            f"(process CPU {cpu:.3f} s, median of {args.runs}; load {_load()})"
+        )
     print(f"  peak memory so far (Ristra process): {peak_mib():,.0f} MiB")
 
     if args.quick and n >= 10_000:
@@ -350,7 +377,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, default=len(SIZES), help="run the first N sizes")
     parser.add_argument("--skip", type=int, default=0, help="skip the first N sizes")
     args = parser.parse_args()
-    print(f"matching benchmark, seed {args.seed}, median of {args.runs} runs, noise sd {NOISE}")
+    print(
+        f"matching benchmark, seed {args.seed}, median of {args.runs} runs, noise sd {NOISE}, "
+        f"load {_load()}"
+    )
     for n, m in SIZES[args.skip : args.sizes]:
         run_size(n, m, args)
     print(f"\npeak memory (Ristra process): {peak_mib():,.0f} MiB")

@@ -16,6 +16,11 @@ for objects the user may not know exist.
 | ristra.manage_definitions    | yes*          | yes*    | no              | no     |
 | ristra.manage_program (slug) | yes           | no      | own programs    | no     |
 | ristra.mentoring_participate | yes           | yes     | yes             | yes    |
+
+A **participant** (``Role.PARTICIPANT``: a resident, fellow or faculty member who mentors
+or is mentored, with no office role) holds ``mentoring_participate`` and nothing else: no
+aggregates, no office screens. They reach their own enrolments, pairs, self-match
+requests, volunteering and service record (``ristra/mentoring/access.py``).
 | ristra.mentoring_create_program | yes        | no      | yes (own scopes)| no     |
 | ristra.plans_write           | yes*          | yes*    | no              | no     |
 | ristra.surveys_manage        | yes*          | yes*    | no              | no     |
@@ -39,7 +44,7 @@ import rules
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from ristra.accounts.models import Role
+from ristra.accounts.models import STAFF_ROLES, Role
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,7 +69,13 @@ def is_program_manager(user: Any) -> bool:
 
 @rules.predicate
 def is_staff_member(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in Role.values)
+    """An office role (a participant is not staff)."""
+    return bool(user.is_authenticated and user.is_active and user.role in STAFF_ROLES)
+
+
+@rules.predicate
+def is_participant(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.PARTICIPANT)
 
 
 @rules.predicate
@@ -89,7 +100,7 @@ MANAGE_USERS = "ristra.manage_users"
 MANAGE_PROGRAM = "ristra.manage_program"
 #: School-defined categories and benchmark populations (they shape every published number).
 MANAGE_DEFINITIONS = "ristra.manage_definitions"
-#: Enrol in a mentoring cycle and see one's own pairs.
+#: Enrol in a mentoring cycle and see one's own pairs (staff and participants).
 MENTORING_PARTICIPATE = "ristra.mentoring_participate"
 #: Create a mentoring program (a program manager only under a scope they manage).
 MENTORING_CREATE_PROGRAM = "ristra.mentoring_create_program"
@@ -107,7 +118,7 @@ rules.add_perm(VIEW_AUDIT_LOG, is_administrator)
 rules.add_perm(MANAGE_USERS, is_administrator)
 rules.add_perm(MANAGE_PROGRAM, is_administrator | manages_program)
 rules.add_perm(MANAGE_DEFINITIONS, (is_administrator | is_analyst) & ~is_decision_maker)
-rules.add_perm(MENTORING_PARTICIPATE, is_staff_member)
+rules.add_perm(MENTORING_PARTICIPATE, is_staff_member | is_participant)
 rules.add_perm(MENTORING_CREATE_PROGRAM, is_administrator | is_program_manager)
 rules.add_perm(PLANS_WRITE, (is_administrator | is_analyst) & ~is_decision_maker)
 rules.add_perm(SURVEYS_MANAGE, (is_administrator | is_analyst) & ~is_decision_maker)

@@ -17,6 +17,12 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
     PROGRAM_MANAGER = "program_manager", _("Program manager")
     VIEWER = "viewer", _("Viewer")
+    #: a mentor or mentee (resident, fellow, faculty) with no office role: mentoring only
+    PARTICIPANT = "participant", _("Mentoring participant")
+
+
+#: The office roles: every role but the participant's.
+STAFF_ROLES = (Role.ADMINISTRATOR, Role.ANALYST, Role.PROGRAM_MANAGER, Role.VIEWER)
 
 
 class ProgramScope(models.Model):

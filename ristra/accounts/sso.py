@@ -5,8 +5,9 @@ stops the start with a message that names the variable, never half-working sign-
 
 Role mapping: ``RISTRA_SSO_ROLE_MAP`` maps identity-provider groups to Ristra roles, as
 ``group=role,group=role`` or as a JSON object. When a person belongs to several mapped
-groups, the most senior role wins (administrator, analyst, program manager, viewer); a
-person in no mapped group gets no role at all, never a default one.
+groups, the most senior role wins (administrator, analyst, program manager, viewer,
+participant); a person in no mapped group gets no role at all, never a default one. Map
+the residents', fellows' and faculty's groups to ``participant`` for mentoring only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 # Ristra's roles, most senior first (the values of ristra.accounts.models.Role; a test
 # keeps the two in step, because settings cannot import models).
-ROLE_ORDER = ("administrator", "analyst", "program_manager", "viewer")
+ROLE_ORDER = ("administrator", "analyst", "program_manager", "viewer", "participant")
 
 # Well-known SAML attribute names (eduPerson / InCommon): first one present wins.
 SAML_ATTRIBUTES = {

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -76,8 +77,13 @@ _CHUNK: Final = 16  # list entries a proposing mentee takes from numpy at a time
 _BLOCK: Final = 1 << 22  # list entries per block in the passes over every entry
 _SCORE_BLOCK: Final = 1 << 16  # pairs per block when scoring: its temporaries stay in cache
 _THREADS: Final = min(4, os.cpu_count() or 1)  # scoring threads (numpy releases the GIL)
+#: most (mentee class x mentor) entries scored ahead for the "same" criteria
+_CLASSES: Final = 1 << 22
+_TABLE: Final = 1 << 14  # most entries in one combined overlap table (it stays in cache)
 
 IntArray = NDArray[np.int64]
+#: scores in points: int16 when every possible total fits (half the memory), else int32
+PointArray = NDArray[np.signedinteger[Any]]
 BoolArray = NDArray[np.bool_]
 
 
@@ -227,7 +233,7 @@ class Instance:
 
     mentee_ids: tuple[str, ...]
     mentor_ids: tuple[str, ...]
-    points: NDArray[np.int32]  # (n, m) score in points
+    points: PointArray  # (n, m) score in points
     acceptable: BoolArray  # (n, m) passes every must criterion
     allowed: BoolArray  # (n, m) acceptable, not excluded, not forbidden
     capacity: IntArray  # (m,) seats in this program (after any load cap)
@@ -383,100 +389,198 @@ def _bits(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> NDArray
 
 
 @dataclass(frozen=True, eq=False, slots=True)
-class _Scored:
-    """One criterion ready to score any block of rows (see :func:`_score_rows`)."""
+class _Same:
+    """The "same" criteria, for classes of mentees alike in every one of them (a program
+    has a few hundred such classes however many mentees it has)."""
 
-    must: bool
-    points: int
-    # "same": one code per person (-1 / -2 missing, never equal)
-    ours: IntArray | None = None
-    theirs: IntArray | None = None
-    # "overlap": bit masks, and the points for (mentee's set size, shared count)
-    our_bits: NDArray[np.uint64] | None = None
-    their_bits: NDArray[np.uint64] | None = None
-    table: NDArray[np.int32] | None = None
-    offset: NDArray[np.int32] | None = None
+    group: IntArray  # (n,) each mentee's class
+    codes: IntArray  # (classes, c) each class's codes, one column per criterion
+    theirs: IntArray  # (c, m) the mentors' codes, -2 where missing (never equal)
+    weights: tuple[int, ...]  # points per criterion
+    musts: tuple[bool, ...]
+    dtype: type[np.int16] | type[np.int32]
+    #: every class against every mentor (points, passes the musts), when that is small
+    rows: tuple[PointArray, BoolArray] | None = None
+
+    def score(self, codes: IntArray) -> tuple[PointArray, BoolArray]:
+        """(points, passes the musts) of these classes against every mentor."""
+        m = self.theirs.shape[1]
+        points: PointArray = np.zeros((len(codes), m), self.dtype)
+        ok = np.ones((len(codes), m), bool)
+        for c, (weight, must) in enumerate(zip(self.weights, self.musts, strict=True)):
+            met = codes[:, c, None] == self.theirs[None, c]
+            points += met * self.dtype(weight)
+            if must:
+                ok &= met
+        return points, ok
 
 
-def _prepare(criterion: Criterion, mentees: Sequence[Mentee], mentors: Sequence[Mentor]) -> _Scored:
-    weight = WEIGHTS[criterion.weight] * SCALE
-    must = criterion.weight == "must"
-    ours = [p.attributes.get(criterion.key) for p in mentees]
-    theirs = [p.attributes.get(criterion.other_key) for p in mentors]
+def _same_codes(
+    ours: Sequence[str | None], theirs: Sequence[str | None]
+) -> tuple[IntArray, IntArray]:
+    """One code per value, shared by both sides; missing: -1 for a mentee, -2 for a mentor
+    (never equal)."""
     vocabulary: dict[str, int] = {}
-    if criterion.kind == "same":
-        a = _codes([_single(v, criterion) for v in ours], vocabulary)
-        b = _codes([_single(v, criterion) for v in theirs], vocabulary)
-        return _Scored(must, weight, ours=a, theirs=np.where(b < 0, -2, b))
-    our_sets = [_as_set(v) for v in ours]
-    our_bits = _bits(our_sets, vocabulary)
-    their_bits = _bits([_as_set(v) for v in theirs], vocabulary)
-    if their_bits.shape[1] < our_bits.shape[1]:  # the vocabulary grew after the mentees
-        their_bits = np.pad(their_bits, ((0, 0), (0, our_bits.shape[1] - their_bits.shape[1])))
-    our_bits = np.pad(our_bits, ((0, 0), (0, their_bits.shape[1] - our_bits.shape[1])))
-    # a criterion's points depend only on the shared count and the mentee's set size: one
-    # table row per set size, filled by the same function as explain()
-    sizes, size_row = np.unique([len(s) for s in our_sets], return_inverse=True)
-    width = int(sizes.max(initial=0)) + 1
-    table = np.array(
-        [[_overlap_points(weight, c, int(size)) for c in range(width)] for size in sizes],
-        np.int32,
-    ).reshape(-1)
-    offset = (size_row.reshape(-1) * width).astype(np.int32)
-    return _Scored(
-        must, weight, our_bits=our_bits, their_bits=their_bits, table=table, offset=offset
+    a, b = _codes(ours, vocabulary), _codes(theirs, vocabulary)
+    return a, np.where(b < 0, -2, b)
+
+
+def _same(
+    criteria: Sequence[Criterion],
+    mentees: Sequence[Mentee],
+    mentors: Sequence[Mentor],
+    dtype: type[np.int16] | type[np.int32],
+) -> _Same:
+    ours: list[IntArray] = []
+    theirs: list[IntArray] = []
+    for criterion in criteria:
+        a, b = _same_codes(
+            [_single(p.attributes.get(criterion.key), criterion) for p in mentees],
+            [_single(p.attributes.get(criterion.other_key), criterion) for p in mentors],
+        )
+        ours.append(a)
+        theirs.append(b)
+    n, m = len(mentees), len(mentors)
+    table = np.stack(ours, axis=1) if ours else np.zeros((n, 0), np.int64)
+    if table.shape[1] and n:
+        codes, group = np.unique(table, axis=0, return_inverse=True)
+    else:
+        codes, group = table[:1], np.zeros(n, np.int64)
+    same = _Same(
+        group=group.reshape(-1).astype(np.int64),
+        codes=codes,
+        theirs=np.stack(theirs) if theirs else np.zeros((0, m), np.int64),
+        weights=tuple(WEIGHTS[c.weight] * SCALE for c in criteria),
+        musts=tuple(c.weight == "must" for c in criteria),
+        dtype=dtype,
     )
+    if len(codes) * m <= _CLASSES:
+        return dataclasses.replace(same, rows=same.score(codes))
+    return same
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Overlap:
+    """Overlap criteria scored together: one look-up per pair, in a table indexed by each
+    member's (mentee's set size, shared count), filled by :func:`explain`'s own rounding."""
+
+    our_bits: tuple[NDArray[np.uint64], ...]  # per member: (n, words) bit masks
+    their_bits: tuple[NDArray[np.uint64], ...]  # per member: (m, words)
+    strides: tuple[int, ...]  # per member: its step in the combined index
+    musts: tuple[bool, ...]  # per member: a must (nothing shared: not acceptable)
+    offset: IntArray  # (n,) the mentee's part of the combined index
+    points: PointArray  # combined index -> points
+
+
+def _overlaps(
+    criteria: Sequence[Criterion],
+    mentees: Sequence[Mentee],
+    mentors: Sequence[Mentor],
+    dtype: type[np.int16] | type[np.int32],
+) -> list[_Overlap]:
+    members: list[tuple[NDArray[np.uint64], NDArray[np.uint64], IntArray, IntArray]] = []
+    for criterion in criteria:
+        weight = WEIGHTS[criterion.weight] * SCALE
+        vocabulary: dict[str, int] = {}
+        our_sets = [_as_set(p.attributes.get(criterion.key)) for p in mentees]
+        our_bits = _bits(our_sets, vocabulary)
+        their_bits = _bits(
+            [_as_set(p.attributes.get(criterion.other_key)) for p in mentors], vocabulary
+        )
+        words = max(our_bits.shape[1], their_bits.shape[1])  # the vocabulary grew after the mentees
+        our_bits = np.pad(our_bits, ((0, 0), (0, words - our_bits.shape[1])))
+        their_bits = np.pad(their_bits, ((0, 0), (0, words - their_bits.shape[1])))
+        # the points depend only on the mentee's set size and the shared count
+        sizes, size_row = np.unique([len(s) for s in our_sets], return_inverse=True)
+        width = int(sizes.max(initial=0)) + 1
+        table = np.array(
+            [[_overlap_points(weight, c, int(size)) for c in range(width)] for size in sizes],
+            np.int64,
+        ).reshape(-1)
+        members.append((our_bits, their_bits, size_row.reshape(-1) * width, table))
+    groups: list[list[int]] = []
+    size = _TABLE + 1
+    for index, member in enumerate(members):
+        if size * max(len(member[3]), 1) > _TABLE:
+            groups.append([])
+            size = 1
+        groups[-1].append(index)
+        size *= max(len(member[3]), 1)
+    out: list[_Overlap] = []
+    for group in groups:
+        strides: list[int] = []
+        total = 1
+        for index in group:
+            strides.append(total)
+            total *= max(len(members[index][3]), 1)
+        position = np.arange(total)
+        points = np.zeros(total, np.int64)
+        offset = np.zeros(len(mentees), np.int64)
+        for index, stride in zip(group, strides, strict=True):
+            _, _, mine, table = members[index]
+            if not len(table):
+                continue
+            points += table[position // stride % len(table)]
+            offset += mine * stride
+        out.append(
+            _Overlap(
+                our_bits=tuple(members[index][0] for index in group),
+                their_bits=tuple(members[index][1] for index in group),
+                strides=tuple(strides),
+                musts=tuple(criteria[index].weight == "must" for index in group),
+                offset=offset,
+                points=points.astype(dtype),
+            )
+        )
+    return out
 
 
 def _score_rows(
     rows: slice,
-    scored: Sequence[_Scored],
+    same: _Same,
+    overlaps: Sequence[_Overlap],
     department: tuple[IntArray, IntArray] | None,
-    points: NDArray[np.int32],
+    points: PointArray,
     acceptable: BoolArray,
-    excluded: BoolArray,
+    allowed: BoolArray,
 ) -> None:
     """Every criterion's points for the mentees in ``rows`` (as :func:`explain` scores
     them), the musts, and the same-department exclusion. Blocks of rows are independent,
     so threads may score different blocks at once (numpy releases the GIL)."""
-    block_points = points[rows]
-    block_ok = acceptable[rows]
-    for criterion in scored:
-        if criterion.ours is not None and criterion.theirs is not None:
-            met = criterion.ours[rows, None] == criterion.theirs[None, :]
-            np.add(block_points, np.int32(criterion.points), out=block_points, where=met)
-            if criterion.must:
+    block_points, block_ok = points[rows], acceptable[rows]
+    group = same.group[rows]
+    if same.rows is not None:
+        class_points, class_ok = same.rows
+        for row, cls in enumerate(group.tolist()):  # row copies: faster than a take here
+            block_points[row] = class_points[cls]
+            block_ok[row] = class_ok[cls]
+    else:
+        block_points[...], block_ok[...] = same.score(same.codes[group])
+    for overlap in overlaps:
+        index = np.empty(block_points.shape, np.intp)  # take() wants intp: no conversion
+        index[...] = overlap.offset[rows, None]
+        for ours, theirs, stride, must in zip(
+            overlap.our_bits, overlap.their_bits, overlap.strides, overlap.musts, strict=True
+        ):
+            mine = ours[rows]
+            met: BoolArray | None = None
+            for word in range(mine.shape[1]):
+                common = mine[:, None, word] & theirs[None, :, word]
+                if must:  # a compare is far cheaper than looking the must up
+                    met = common != 0 if met is None else met | (common != 0)
+                shared = np.bitwise_count(common)
+                if stride == 1:
+                    index += shared
+                else:
+                    index += np.multiply(shared, stride, dtype=np.intp)
+            if met is not None:
                 block_ok &= met
-            continue
-        assert criterion.our_bits is not None and criterion.their_bits is not None
-        assert criterion.table is not None and criterion.offset is not None
-        ours, theirs = criterion.our_bits[rows], criterion.their_bits
-        shared = np.bitwise_count(ours[:, None, 0] & theirs[None, :, 0])
-        for word in range(1, ours.shape[1]):
-            shared += np.bitwise_count(ours[:, None, word] & theirs[None, :, word])
-        if criterion.must:
-            block_ok &= shared.astype(bool)
-        index = shared.astype(np.int32)
-        index += criterion.offset[rows, None]
-        block_points += criterion.table.take(index)
-    if department is not None:
-        ours_dept, theirs_dept = department
-        np.equal(ours_dept[rows, None], theirs_dept[None, :], out=excluded[rows])
-
-
-def _score(
-    scored: Sequence[_Scored],
-    department: tuple[IntArray, IntArray] | None,
-    points: NDArray[np.int32],
-    acceptable: BoolArray,
-    excluded: BoolArray,
-) -> None:
-    n, m = points.shape
-    step = max(1, _SCORE_BLOCK // max(m, 1))
-    blocks = [slice(start, min(start + step, n)) for start in range(0, n, step)]
-    _each_block(
-        lambda rows: _score_rows(rows, scored, department, points, acceptable, excluded), blocks
-    )
+        block_points += overlap.points.take(index, mode="clip")
+    if department is None:
+        allowed[rows] = block_ok
+    else:  # acceptable and not in the same department (for booleans a > b is a and not b)
+        our_dept, their_dept = department
+        np.greater(block_ok, our_dept[rows, None] == their_dept[None, :], out=allowed[rows])
 
 
 def _each_block(work: Callable[[slice], None], blocks: Sequence[slice]) -> None:
@@ -505,17 +609,21 @@ def build(
     mentor_index = {p.id: j for j, p in enumerate(mentors)}
     if len(mentee_index) != n or len(mentor_index) != m:
         raise ValueError("ids must be unique")
-    points = np.zeros((n, m), np.int32)
-    acceptable = np.ones((n, m), bool)
-    excluded = np.zeros((n, m), bool)
+    # every criterion adds at most its weight: int16 holds the total for up to 10 of them
+    most = sum(WEIGHTS[c.weight] * SCALE for c in criteria)
+    dtype = np.int16 if most <= np.iinfo(np.int16).max else np.int32
+    same = _same([c for c in criteria if c.kind == "same"], mentees, mentors, dtype)
     department = None
     if rules.exclude_same_department:
-        vocabulary: dict[str, int] = {}
-        a = _codes([p.department for p in mentees], vocabulary)
-        b = _codes([p.department for p in mentors], vocabulary)
-        department = (a, np.where(b < 0, -2, b))
-    _score(
-        [_prepare(c, mentees, mentors) for c in criteria], department, points, acceptable, excluded
+        department = _same_codes([p.department for p in mentees], [p.department for p in mentors])
+    overlaps = _overlaps([c for c in criteria if c.kind == "overlap"], mentees, mentors, dtype)
+    points: PointArray = np.empty((n, m), dtype)
+    acceptable = np.empty((n, m), bool)
+    allowed = np.empty((n, m), bool)
+    step = max(1, _SCORE_BLOCK // max(m, 1))
+    _each_block(
+        lambda rows: _score_rows(rows, same, overlaps, department, points, acceptable, allowed),
+        [slice(start, min(start + step, n)) for start in range(0, n, step)],
     )
     for i, mentee in enumerate(mentees):
         people: set[str] = set()
@@ -525,13 +633,13 @@ def build(
             people |= mentee.previous_mentors
         for person in people:
             if (j := mentor_index.get(person)) is not None:
-                excluded[i, j] = True
+                allowed[i, j] = False
     if rules.exclude_reporting_line:
         for j, mentor in enumerate(mentors):
             for person in mentor.reporting_line:
                 if (row := mentee_index.get(person)) is not None:
-                    excluded[row, j] = True
-    capacity = np.array([p.capacity for p in mentors], np.int64)
+                    allowed[row, j] = False
+    capacity = np.array([p.capacity for p in mentors], np.int64).reshape(-1)
     if rules.load_cap is not None:
         room = rules.load_cap - np.array([p.current_load for p in mentors], np.int64)
         capacity = np.minimum(capacity, np.maximum(room, 0))
@@ -550,17 +658,22 @@ def build(
                 if person not in mentor_index:
                     raise ValueError(f"mentee {mentee.id} prefers unknown mentor {person}")
                 stated[i, rank] = mentor_index[person]
-    return Instance.from_arrays(
+    forbids = tuple(sorted({index(pair) for pair in rules.forbids}))
+    for i, j in forbids:
+        allowed[i, j] = False
+    instance = Instance(
+        mentee_ids=tuple(p.id for p in mentees),
+        mentor_ids=tuple(p.id for p in mentors),
         points=points,
-        capacity=capacity,
         acceptable=acceptable,
-        excluded=excluded,
-        forbids=[index(pair) for pair in rules.forbids],
-        pins=[index(pair) for pair in rules.pins],
+        allowed=allowed,
+        capacity=capacity,
+        pins=tuple(index(pair) for pair in rules.pins),
+        forbids=forbids,
         stated=stated,
-        mentee_ids=[p.id for p in mentees],
-        mentor_ids=[p.id for p in mentors],
     )
+    instance._validate()
+    return instance
 
 
 # --- preference lists -----------------------------------------------------------------
@@ -575,7 +688,7 @@ class Lists:
     k: int | None
 
 
-def _mentor_keys(points: NDArray[np.int32], i: ArrayLike, j: ArrayLike) -> IntArray:
+def _mentor_keys(points: PointArray, i: ArrayLike, j: ArrayLike) -> IntArray:
     """Mentor j's strict preference over mentees: score, then the lower mentee index."""
     n = points.shape[0]
     rows = np.asarray(i, np.int64)
@@ -597,7 +710,7 @@ def _truncate(
 
 
 def _score_lists(
-    points: NDArray[np.int32], allowed: BoolArray, k: int | None
+    points: PointArray, allowed: BoolArray, k: int | None
 ) -> tuple[NDArray[np.int32], IntArray]:
     rows, m = points.shape
     count = allowed.sum(axis=1)
@@ -605,30 +718,32 @@ def _score_lists(
     if width == 0:
         return np.full((rows, 0), -1, np.int32), np.zeros(rows, np.int64)
     # one sort key per entry, unique in its row and holding the mentor index:
-    # -(points * m + m - 1 - j), so ties go to the lower index; 1 after every allowed mentor
+    # -((points - low) * m + m - 1 - j + 1), so ties go to the lower index; times allowed,
+    # so every mentor not allowed gets 0, after every allowed one (no masked write)
     low, high = int(points.min()), int(points.max())
     small = np.iinfo(np.int32)
-    fits = -(high * m + m - 1) >= small.min and -low * m <= small.max
-    dtype = np.int32 if fits else np.int64
-    tie = np.arange(m - 1, -1, -1, dtype=dtype)
+    dtype = np.int32 if (high - low + 1) * m <= small.max else np.int64
+    shift = (np.arange(m, 0, -1, dtype=np.int64) - low * m).astype(dtype)  # m - j - low * m
     choices = np.empty((rows, width), np.int32)
 
     def rank(block: slice) -> None:
-        keys: NDArray[np.signedinteger[Any]] = points[block].astype(dtype)
-        np.multiply(keys, -m, out=keys)
-        np.subtract(keys, tie, out=keys)
-        keys[~allowed[block]] = 1
+        keys: NDArray[np.signedinteger[Any]] = np.multiply(points[block], -m, dtype=dtype)
+        np.subtract(keys, shift, out=keys)
+        np.multiply(keys, allowed[block], out=keys)
         if width < m:
             keys = np.partition(keys, width - 1, axis=1)[:, :width]
         keys.sort(axis=1)
         # contiguous: numpy 2.4 writes in-place ufuncs on an (n, 1) column view wrongly
         best = np.ascontiguousarray(keys[:, :width])
         np.negative(best, out=best)
+        np.remainder(best, m, out=best)  # m - j (mod m): j = m - 1 - (best - 1) mod m
+        np.subtract(m, best, out=best)
         np.remainder(best, m, out=best)
-        np.subtract(m - 1, best, out=best)
         choices[block] = best
 
-    _each_block(rank, _row_blocks(rows, m))
+    # small blocks: partitioning rows that stay in cache is several times faster
+    step = max(1, _SCORE_BLOCK // max(m, 1))
+    _each_block(rank, [slice(start, min(start + step, rows)) for start in range(0, rows, step)])
     return _truncate(choices, count, k)
 
 
@@ -841,6 +956,30 @@ def _potentials(
     raise RuntimeError("min-cost flow result is not optimal")
 
 
+def _rescale(cost: IntArray, valid: BoolArray) -> None:
+    """Costs to ``(cost - least) / g + 1``, ``g`` their greatest common divisor, in place.
+
+    Every arc carries one mentee and the number matched is fixed first, so the same amount
+    taken off every arc and a common factor change no optimum; the solver's cost scaling
+    then runs fewer phases (scores are multiples of 250 points in most programs, so a
+    range of 12,000 becomes one of about 50: a fifth less time at 10,000x4,000).
+    """
+    blocks = _row_blocks(*cost.shape)
+    top = np.iinfo(np.int64).max
+    least = min((int(cost[b].min(where=valid[b], initial=top)) for b in blocks), default=top)
+    if least == top:
+        return
+    g = 0
+    for b in blocks:
+        g = math.gcd(g, int(np.gcd.reduce(np.where(valid[b], cost[b] - least, 0), axis=None)))
+    g = max(g, 1)
+    for b in blocks:
+        part = cost[b]
+        part -= least
+        part //= g
+        part += 1
+
+
 def _certified_flow(
     instance: Instance,
     lists: Lists,
@@ -859,10 +998,11 @@ def _certified_flow(
     negative ones, at least ``batch`` each) and it is solved again.  With none left, the
     solution is optimal over all arcs (no negative cycle in the full residual graph),
     including the number matched.  ``mandatory`` mentees must be matched (they get no
-    "unmatched" arc).
+    "unmatched" arc).  ``cost`` is rescaled in place (see :func:`_rescale`).
     """
     n, width = lists.choices.shape
     choices = lists.choices
+    _rescale(cost, choices >= 0)
     if width <= 2 * first:
         return _flow(instance, *_entries(lists, cost, choices >= 0), seats, mandatory)
     blocks = _row_blocks(n, width)

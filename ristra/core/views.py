@@ -9,7 +9,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -19,8 +19,15 @@ from ristra.core.addresses import is_staff_address
 from ristra.people import selectors as people_selectors
 
 
-@access.login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The office home; a mentoring participant (no office role) goes to their mentoring."""
+    if access.is_participant(request.user):
+        return redirect("mentoring:home")
+    return _office_home(request)
+
+
+@access.login_required
+def _office_home(request: HttpRequest) -> HttpResponse:
     """What needs attention: imports waiting or in trouble, and what the record holds."""
     user = request.user
     context: dict[str, Any] = {"section": "home"}

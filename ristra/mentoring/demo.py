@@ -28,7 +28,9 @@ from ristra.mentoring.models import (
 
 DEMO_PROGRAM_SLUG = "gme-mentorship-2027"
 DEMO_PROGRAM_NAME = "GME Mentorship 2027"
+#: the demo accounts of a faculty mentor and a resident mentee: participants, no office role
 MENTOR_USERNAME = "mentor"
+MENTEE_USERNAME = "mentee"
 
 CAREER_GOALS = [
     "academic medicine",
@@ -161,7 +163,7 @@ def _account(person: Any, email: str, username: str | None = None, password: str
             first_name=person.given_name,
             last_name=person.family_name,
             email=email,
-            role=Role.VIEWER,
+            role=Role.PARTICIPANT,
         )
         if password:
             user.set_password(password)
@@ -287,12 +289,31 @@ def seed_mentoring(
             person=person,
         )
 
-    # The published cycle: 42 mentees, 18 mentors; the demo 'mentor' account is one.
+    # The published cycle: 43 mentees, 18 mentors. The demo 'mentor' account is one mentor
+    # and the demo 'mentee' account (a resident in the same department) is their mentee.
     mentor_row = faculty[0]
     mentor_user = User.objects.filter(username=MENTOR_USERNAME).first() or _account(
         mentor_row[0], mentor_row[1], username=MENTOR_USERNAME, password=DEMO_PASSWORD
     )
     mentor_enrolment = enrol(published, mentor_row, "mentor", user=mentor_user)
+    mentor_enrolment.capacity = max(mentor_enrolment.capacity, 2)  # the two demo mentees
+    mentor_enrolment.save(update_fields=["capacity"])
+    mentee_row = next((r for r in residents if r[2] == mentor_row[2]), residents[-1])
+    residents = [r for r in residents if r is not mentee_row]
+    mentee_user = User.objects.filter(username=MENTEE_USERNAME).first() or _account(
+        mentee_row[0], mentee_row[1], username=MENTEE_USERNAME, password=DEMO_PASSWORD
+    )
+    mentee_enrolment = services.enrolment_submit(
+        cycle=published,
+        user=mentee_user,
+        role="mentee",
+        capacity=1,
+        answers={
+            **_answers(rng, mentee_row[2], mentor=False),
+            "interests": ["health-equity research", "medical education"],
+        },
+        person=mentee_row[0],
+    )
     for row in faculty[1:18]:
         enrol(published, row, "mentor")
     for row in residents[:42]:
@@ -322,6 +343,19 @@ def seed_mentoring(
             user=manager,
             note="Demo: the viewer account's mentor",
         )
+    mentor_enrolment.answers = {
+        **mentor_enrolment.answers,
+        "interests": sorted({*mentor_enrolment.answers["interests"], "health-equity research"}),
+    }
+    mentor_enrolment.save(update_fields=["answers"])
+    services.constraint_set(
+        cycle=published,
+        kind="pin",
+        mentee=mentee_enrolment,
+        mentor=mentor_enrolment,
+        user=manager,
+        note="Demo: the mentee account's mentor",
+    )
     runs = services.match_runs_create(cycle=published, user=manager)
     stable = next(r for r in runs if r.policy == "stable")
     # No e-mail: the demo's people are fictional.

@@ -2675,6 +2675,7 @@ def summary_text(summary: DemoSummary) -> str:
             *summary.lines(),
             "",
             f"Sign in at http://127.0.0.1:8000/office/ as admin / {DEMO_PASSWORD} "
-            "(other demo accounts: analyst, manager, viewer, mentor, dean)",
+            "(other demo accounts: analyst, manager, viewer, dean; "
+            "mentoring participants: mentor, mentee)",
         ]
     )

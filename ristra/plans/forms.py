@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ristra.accounts.models import Role, User
+from ristra.accounts.models import STAFF_ROLES, User
 from ristra.people.models import IdSystem, OrgUnit, Person, StageKind
 from ristra.plans.models import (
     Action,
@@ -71,7 +71,7 @@ class ActionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            is_active=True, role__in=Role.values
+            is_active=True, role__in=STAFF_ROLES
         ).order_by("username")
 
 

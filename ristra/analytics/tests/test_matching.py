@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from matching.games import HospitalResident
 from scipy.optimize import linear_sum_assignment
 
+from ristra.analytics import matching
 from ristra.analytics.matching import (
     POLICIES,
     Criterion,
@@ -478,6 +480,82 @@ def test_the_score_matrix_equals_explain_for_every_pair(
             why = explain(CRITERIA, mentee, mentor)
             assert instance.points[i, j] == why.points
             assert instance.acceptable[i, j] == why.acceptable
+
+
+WIDE = (
+    *CRITERIA,
+    Criterion("slots", "must", kind="overlap", label="availability"),
+    Criterion("topics", "low", kind="overlap", mentor_key="offers"),
+    Criterion("goal", "medium"),
+)
+people_attributes = st.fixed_dictionaries(
+    {},
+    optional={
+        "specialty": values,
+        "interests": st.frozensets(values),
+        "meeting": values,
+        "gender": values,
+        "wants_gender": values,
+        # over 64 values: two words per set, for a must too
+        "slots": st.frozensets(st.sampled_from([f"s{i}" for i in range(70)]), max_size=40),
+        "topics": st.frozensets(st.sampled_from([f"t{i}" for i in range(70)]), max_size=5),
+        "offers": st.frozensets(st.sampled_from([f"t{i}" for i in range(70)]), max_size=9),
+        "goal": values,
+    },
+)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(people_attributes, st.sampled_from(["peds", "surg", None])),
+        min_size=1,
+        max_size=7,
+    ),
+    st.lists(
+        st.tuples(people_attributes, st.sampled_from(["peds", "surg", None])),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([(1 << 22, 1 << 14), (0, 1)]),
+)
+def test_every_scoring_path_equals_explain_and_the_department_rule(
+    ours: list[tuple[dict[str, str], str | None]],
+    theirs: list[tuple[dict[str, str], str | None]],
+    limits: tuple[int, int],
+) -> None:
+    """Classes scored ahead and one combined overlap table, or every block scored on its
+    own with one table per criterion (sets over 64 values take two words): same scores."""
+    mentees = [Mentee(f"e{i}", a, dept) for i, (a, dept) in enumerate(ours)]
+    mentors = [Mentor(f"o{j}", 1, a, dept) for j, (a, dept) in enumerate(theirs)]
+    with (
+        mock.patch.object(matching, "_CLASSES", limits[0]),
+        mock.patch.object(matching, "_TABLE", limits[1]),
+    ):
+        instance = build(mentees, mentors, WIDE, Rules(exclude_same_department=True))
+    for i, mentee in enumerate(mentees):
+        for j, mentor in enumerate(mentors):
+            why = explain(WIDE, mentee, mentor)
+            assert instance.points[i, j] == why.points
+            assert instance.acceptable[i, j] == why.acceptable
+            same = mentee.department is not None and mentee.department == mentor.department
+            assert instance.allowed[i, j] == (why.acceptable and not same)
+
+
+def test_a_must_over_more_than_64_values_is_met_by_a_value_in_any_word() -> None:
+    many = frozenset(f"w{i:02d}" for i in range(70))  # codes 0-69: two 64-bit words
+    mentees = [
+        Mentee("wide", {"slots": many}),
+        Mentee("late", {"slots": frozenset({"w66"})}),  # only in the second word
+        Mentee("early", {"slots": frozenset({"w01"})}),
+    ]
+    mentors = [Mentor("a", 1, {"slots": frozenset({"w66"})}), Mentor("b", 1, {"slots": many})]
+    must = (Criterion("slots", "must", kind="overlap"),)
+    instance = build(mentees, mentors, must)
+    assert instance.acceptable.tolist() == [[True, True], [True, True], [False, True]]
+    for i, mentee in enumerate(mentees):
+        for j, mentor in enumerate(mentors):
+            assert instance.points[i, j] == explain(must, mentee, mentor).points
 
 
 def test_rules_exclude_supervisors_departments_previous_mentors_and_cap_the_load() -> None:

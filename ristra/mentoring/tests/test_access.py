@@ -13,7 +13,16 @@ from ristra.mentoring.models import MatchRun, Pair, PairConstraint
 
 from .conftest import enrol, make_user
 
-WRONG_FOR_MANAGER_SCREENS = ["analyst", "viewer", "decider", "mentor", "mentee", "outsider"]
+WRONG_FOR_MANAGER_SCREENS = [
+    "analyst",
+    "viewer",
+    "decider",
+    "mentor",
+    "mentee",
+    "participant_mentor",
+    "participant_mentee",
+    "outsider",
+]
 
 
 @pytest.fixture

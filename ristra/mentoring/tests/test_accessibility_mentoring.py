@@ -39,6 +39,7 @@ def test_mentoring_screens_pass_axe(
     run = published.runs.first()
     assert run is not None
     pair = Pair.objects.get(mentee__user__username="viewer")
+    own = Pair.objects.get(mentee__user__username="mentee")
     question = program.questions.first()
     assert question is not None
     program.offers_connections = True
@@ -69,6 +70,13 @@ def test_mentoring_screens_pass_axe(
             reverse("mentoring:enrol", args=[spring.pk]),
             reverse("mentoring:rank", args=[spring.pk]),
         ],
+        # the demo's mentoring participants (no office role): what they see of the app
+        "mentee": [
+            reverse("mentoring:home"),
+            reverse("mentoring:pair", args=[own.pk]),
+            reverse("mentoring:enrol", args=[spring.pk]),
+        ],
+        "mentor": [reverse("mentoring:home"), reverse("mentoring:pair", args=[own.pk])],
     }
     found: dict[str, list[str]] = {}
     for contrast in ("light", "high"):

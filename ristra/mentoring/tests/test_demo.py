@@ -34,6 +34,20 @@ def test_the_demo_program_is_published_and_meaningful_for_the_demo_accounts(
     client.force_login(viewer)
     page = client.get(reverse("mentoring:pair", args=[pair.pk])).content.decode()
     assert "shared interest: health-equity research" in page
+    # The demo 'mentee' account (a participant, no office role) is the mentor's mentee too.
+    mentee = User.objects.get(username="mentee")
+    assert mentee.role == "participant" and mentee.check_password("ristra-demo-2026")
+    assert User.objects.get(username="mentor").role == "participant"
+    own = Pair.objects.get(mentee__user=mentee)
+    assert own.mentor.user.username == "mentor"
+    client.force_login(mentee)
+    page = client.get(reverse("mentoring:pair", args=[own.pk])).content.decode()
+    assert "shared interest: health-equity research" in page
+    assert client.get(reverse("reports:home")).status_code == 403
+    client.force_login(User.objects.get(username="mentor"))
+    home = client.get(reverse("mentoring:home")).content.decode()
+    assert reverse("mentoring:pair", args=[own.pk]) in home
+    assert reverse("mentoring:pair", args=[pair.pk]) in home
     # The manager manages it and can run the open cycle.
     client.force_login(User.objects.get(username="manager"))
     assert client.get(reverse("mentoring:cycle", args=[published.pk])).status_code == 200

@@ -345,7 +345,7 @@ def test_it_loads_the_demo_and_prints_how_to_sign_in(fast_passwords: None) -> No
     call_command("demo", "--if-empty", "--scale", "small", stdout=out)
     text = out.getvalue()
     assert "Sign in at http://127.0.0.1:8000/office/ as admin / ristra-demo-2026" in text
-    assert "analyst, manager, viewer, mentor, dean" in text
+    assert "analyst, manager, viewer, dean; mentoring participants: mentor, mentee" in text
     assert "faculty now" in text
     assert OrgUnit.objects.filter(code=DEMO_SCHOOL_CODE).exists()
 
