@@ -89,7 +89,9 @@ def test_revoking_needs_post_and_a_name_is_required(client_for: Any, cast: Any) 
 def test_the_api_docs_use_no_cdn(client: Any) -> None:
     page = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
-    assert "cdn." not in page.lower() and "https://" not in page  # "cdn." as a host; a nonce may hold "cdn"
+    assert (
+        "cdn." not in page.lower() and "https://" not in page
+    )  # "cdn." as a host; a nonce may hold "cdn"
     assert '"validatorUrl": null' in page
     schema = client.get("/api/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
