@@ -16,17 +16,18 @@ for objects the user may not know exist.
 | ristra.manage_definitions    | yes*          | yes*    | no              | no     |
 | ristra.manage_program (slug) | yes           | no      | own programs    | no     |
 | ristra.mentoring_participate | yes           | yes     | yes             | yes    |
+| ristra.mentoring_create_program | yes        | no      | yes (own scopes)| no     |
+| ristra.plans_write           | yes*          | yes*    | no              | no     |
+| ristra.surveys_manage        | yes*          | yes*    | no              | no     |
 
 A **participant** (``Role.PARTICIPANT``: a resident, fellow or faculty member who mentors
 or is mentored, with no office role) holds ``mentoring_participate`` and nothing else: no
 aggregates, no office screens. They reach their own enrolments, pairs, self-match
 requests, volunteering and service record (``ristra/mentoring/access.py``).
-| ristra.mentoring_create_program | yes        | no      | yes (own scopes)| no     |
-| ristra.plans_write           | yes*          | yes*    | no              | no     |
-| ristra.surveys_manage        | yes*          | yes*    | no              | no     |
 
-Mentoring: any staff account may enrol in an open cycle and sees only its own pairs;
-``manage_program`` takes a program scope's slug (a mentoring program's ``scope.slug``).
+Mentoring: any staff account (and any participant) may enrol in an open cycle and sees
+only its own pairs; ``manage_program`` takes a program scope's slug (a mentoring
+program's ``scope.slug``).
 Mentoring demographics (private form answers) reach a manager only as suppressed totals,
 and never a decision-maker (``view_demographic_aggregates``).
 
