@@ -19,7 +19,20 @@ Document = dict[str, Any]
 
 
 def document_of(survey: Survey) -> Document:
-    return instrument_document(survey.instrument)
+    """The survey's instrument as plain data, keeping its free-text ``description`` (which
+    the parsed instrument does not hold). YAML comments are not kept."""
+    document = instrument_document(survey.instrument)
+    try:
+        raw = yaml.safe_load(survey.instrument_text)  # JSON is YAML too
+    except yaml.YAMLError:
+        raw = None
+    if isinstance(raw, dict) and isinstance(raw.get("description"), str):
+        document = {
+            **{k: document[k] for k in ("key", "title", "version")},
+            "description": raw["description"],
+            **{k: v for k, v in document.items() if k not in ("key", "title", "version")},
+        }
+    return document
 
 
 def document_text(document: Document, fmt: str) -> str:

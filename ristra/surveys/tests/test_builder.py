@@ -86,6 +86,7 @@ def test_adding_a_likert_item_with_a_new_factor_and_cluster(client_for: Any, sur
     assert instrument.clusters["wellbeing"] == "Well-being"
     assert _keys(instrument)[1][-1] == "saf1"
     assert "saf1" in survey.instrument_text  # one source of truth: the YAML text
+    assert "description: Twenty-four statements" in survey.instrument_text.replace(">-\n  ", "")
 
 
 @pytest.mark.django_db
