@@ -415,6 +415,15 @@ class BuilderItemForm(forms.Form):
         )
 
 
+class BuilderDetailsForm(forms.Form):
+    title = forms.CharField(label=_("Instrument title"), max_length=300)
+    version = forms.CharField(
+        label=_("Version"),
+        max_length=60,
+        help_text=_("Change it when you revise the instrument, for example “1.1”."),
+    )
+
+
 class BuilderSectionForm(forms.Form):
     title = forms.CharField(label=_("Section title"), max_length=300, required=False)
 

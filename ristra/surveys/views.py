@@ -37,6 +37,7 @@ from ristra.surveys.access import (
 from ristra.surveys.forms import (
     ActionItemForm,
     BenchmarkForm,
+    BuilderDetailsForm,
     BuilderItemForm,
     BuilderScaleForm,
     BuilderSectionForm,
@@ -253,6 +254,36 @@ def builder_item(request: HttpRequest, survey_id: int, key: str | None = None) -
             survey=survey,
             form=form,
             heading=_("Edit item “%(key)s”") % {"key": key} if key else _("Add an item"),
+            locked=survey.responses.exists(),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@access.permission_required(MANAGE)
+def builder_details(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """The instrument's title and version (its key stays: year-over-year follows it)."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    form = BuilderDetailsForm(
+        request.POST or None,
+        initial={"title": document["title"], "version": document["version"]},
+    )
+    if request.method == "POST" and form.is_valid():
+        document["title"] = form.cleaned_data["title"].strip()
+        document["version"] = form.cleaned_data["version"].strip()
+        problems = builder.document_save(survey=survey, document=document)
+        if not problems:
+            messages.success(request, _("Instrument saved."))
+            return redirect("surveys:builder", survey.pk)
+        _refused(form, problems)
+    return render(
+        request,
+        "surveys/builder_form.html",
+        _ctx(
+            survey=survey,
+            form=form,
+            heading=_("Title and version"),
             locked=survey.responses.exists(),
         ),
         status=400 if form.errors else 200,

@@ -55,6 +55,7 @@ def test_survey_screens_pass_axe(
         reverse("surveys:builder_item", args=[survey.pk, "con1"]),
         reverse("surveys:builder_section", args=[survey.pk, 0]),
         reverse("surveys:builder_scale", args=[survey.pk, "agree5"]),
+        reverse("surveys:builder_details", args=[survey.pk]),
         reverse("surveys:preview", args=[survey.pk]),
         reverse("surveys:import", args=[survey.pk]),
         reverse("surveys:benchmark", args=[survey.pk]),

@@ -182,6 +182,21 @@ def test_renaming_and_moving_a_section(client_for: Any, survey_factory: Any):
 
 
 @pytest.mark.django_db
+def test_title_and_version(client_for: Any, survey_factory: Any):
+    survey = survey_factory()
+    fill(survey, 6)  # allowed after responses too
+    client = client_for("analyst")
+    url = reverse("surveys:builder_details", args=[survey.pk])
+    response = client.post(url, {"title": "Climate 2026", "version": ""})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert client.post(url, {"title": "Climate 2026", "version": "1.1"}).status_code == 302
+    instrument = _reloaded(survey)
+    assert (instrument.title, instrument.version) == ("Climate 2026", "1.1")
+    assert survey.instrument_version == "1.1"
+
+
+@pytest.mark.django_db
 def test_the_scale_and_its_favourable_values(client_for: Any, survey_factory: Any):
     survey = survey_factory()
     client = client_for("analyst")
@@ -278,6 +293,17 @@ def test_breaking_changes_are_refused_once_responses_exist(client_for: Any, surv
 
 
 @pytest.mark.django_db
+def test_an_item_or_scale_keyed_new_can_still_be_edited(client_for: Any, survey_factory: Any):
+    survey = survey_factory()
+    client = client_for("analyst")
+    data = {"section": "0", "key": "new", "kind": "text", "text": "Anything new?"}
+    assert client.post(_item_url(survey), data).status_code == 302
+    response = client.get(_item_url(survey, "new"))
+    assert "Anything new?" in response.content.decode()
+    assert 'name="section"' not in response.content.decode()  # the edit form, not the add form
+
+
+@pytest.mark.django_db
 def test_unknown_items_sections_and_scales_are_404(client_for: Any, survey_factory: Any):
     survey = survey_factory()
     client = client_for("analyst")
@@ -295,6 +321,7 @@ def _urls(survey: Any) -> list[str]:
         reverse("surveys:builder_section", args=[survey.pk, 0]),
         reverse("surveys:builder_scale", args=[survey.pk, "agree5"]),
         reverse("surveys:builder_scale_new", args=[survey.pk]),
+        reverse("surveys:builder_details", args=[survey.pk]),
     ]
 
 
