@@ -275,6 +275,14 @@ class BuilderItemForm(forms.Form):
                 (str(i), s["title"] or _("Section %(n)d") % {"n": i + 1})
                 for i, s in enumerate(document["sections"])
             ] + [(NEW, _("A new section"))]
+        from ristra.reports.models import Category
+
+        school = sorted(set(Category.objects.values_list("key", flat=True)))
+        if school:
+            self.fields["category"].help_text = _(
+                "Demographic questions only, optional: the key of a school category whose "
+                "groups the answers use. This school defines: %(keys)s."
+            ) % {"keys": ", ".join(school)}
         choice = self.fields["scale"]
         choice.choices = [("", _("(none)"))] + [(k, k) for k in document["scales"]]
         choice = self.fields["factor"]

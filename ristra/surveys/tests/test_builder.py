@@ -113,6 +113,23 @@ def test_adding_a_demographic_item_in_a_new_section(client_for: Any, survey_fact
 
 
 @pytest.mark.django_db
+def test_the_category_field_lists_the_schools_categories(client_for: Any, survey_factory: Any):
+    import datetime as dt
+
+    from ristra.reports.models import Category
+
+    survey = survey_factory()
+    Category.objects.create(
+        key="first_generation",
+        label="First generation",
+        rule_text="parent_education in ['none', 'secondary']",
+        effective_from=dt.date(2020, 1, 1),
+    )
+    body = client_for("analyst").get(_item_url(survey)).content.decode()
+    assert "This school defines: first_generation." in body
+
+
+@pytest.mark.django_db
 def test_editing_an_item_keeps_its_place(client_for: Any, survey_factory: Any):
     survey = survey_factory()
     before = _keys(survey.instrument)
