@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -23,8 +24,8 @@ from ristra.audit.models import Action
 from ristra.audit.services import audit_record
 from ristra.reports.render import FORMATS
 from ristra.reports.render import render as render_report
+from ristra.surveys import builder, selectors, services
 from ristra.surveys import results as survey_results
-from ristra.surveys import selectors, services
 from ristra.surveys.access import (
     can_manage,
     can_see_breakdowns,
@@ -36,6 +37,10 @@ from ristra.surveys.access import (
 from ristra.surveys.forms import (
     ActionItemForm,
     BenchmarkForm,
+    BuilderDetailsForm,
+    BuilderItemForm,
+    BuilderScaleForm,
+    BuilderSectionForm,
     CodesForm,
     ImportForm,
     InstrumentForm,
@@ -159,6 +164,190 @@ def instrument_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
         request,
         "surveys/instrument.html",
         _ctx(survey=survey, form=form, locked=locked, preview=preview),
+    )
+
+
+# --- the instrument builder: the same instrument, one form per item -------------------
+BUILDER_ACTIONS = ("up", "down", "remove", "section_up", "section_down", "section_remove")
+
+
+@access.permission_required(MANAGE)
+def instrument_builder(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Sections and items in order, with buttons to move, edit, remove and add them."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    problems: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        key = request.POST.get("key", "")
+        try:
+            index = int(request.POST.get("section", ""))
+        except ValueError:
+            index = -1
+        done = False
+        if action in ("up", "down"):
+            done = builder.item_move(document, key, -1 if action == "up" else 1)
+        elif action == "remove":
+            done = builder.item_remove(document, key)
+        elif action in ("section_up", "section_down"):
+            done = builder.section_move(document, index, -1 if action == "section_up" else 1)
+        elif action == "section_remove":
+            done = builder.section_remove(document, index)
+        if action not in BUILDER_ACTIONS:
+            problems = [_("Unknown action.")]
+        elif not done:
+            problems = [_("That item or section cannot move further, or no longer exists.")]
+        else:
+            problems = builder.document_save(survey=survey, document=document)
+            if not problems:
+                messages.success(request, _("Instrument saved."))
+                return redirect("surveys:builder", survey.pk)
+            document = builder.document_of(survey)
+    summary = forms.Form(data={})
+    summary.is_valid()
+    for problem in problems:
+        summary.add_error(None, problem)
+    return render(
+        request,
+        "surveys/builder.html",
+        _ctx(
+            survey=survey,
+            document=document,
+            locked=survey.responses.exists(),
+            form=summary,
+        ),
+        status=400 if problems else 200,
+    )
+
+
+def _refused(form: Any, problems: list[str]) -> None:
+    for problem in problems:
+        form.add_error(None, problem)
+
+
+@access.permission_required(MANAGE)
+def builder_item(request: HttpRequest, survey_id: int, key: str | None = None) -> HttpResponse:
+    """Add an item (``?section=N`` picks the section) or edit the item ``key``."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    initial: dict[str, Any] = {}
+    if key is not None:
+        where = builder.find_item(document, key)
+        if where is None:
+            raise Http404
+        s, i = where
+        initial = BuilderItemForm.initial_for(document, document["sections"][s]["items"][i])
+    else:
+        initial = {"section": request.GET.get("section", "0"), "kind": "likert"}
+    form = BuilderItemForm(request.POST or None, document=document, old_key=key, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.apply(document)
+        problems = builder.document_save(survey=survey, document=document)
+        if not problems:
+            messages.success(request, _("Instrument saved."))
+            return redirect("surveys:builder", survey.pk)
+        _refused(form, problems)
+    return render(
+        request,
+        "surveys/builder_form.html",
+        _ctx(
+            survey=survey,
+            form=form,
+            heading=_("Edit item “%(key)s”") % {"key": key} if key else _("Add an item"),
+            locked=survey.responses.exists(),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@access.permission_required(MANAGE)
+def builder_details(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """The instrument's title and version (its key stays: year-over-year follows it)."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    form = BuilderDetailsForm(
+        request.POST or None,
+        initial={"title": document["title"], "version": document["version"]},
+    )
+    if request.method == "POST" and form.is_valid():
+        document["title"] = form.cleaned_data["title"].strip()
+        document["version"] = form.cleaned_data["version"].strip()
+        problems = builder.document_save(survey=survey, document=document)
+        if not problems:
+            messages.success(request, _("Instrument saved."))
+            return redirect("surveys:builder", survey.pk)
+        _refused(form, problems)
+    return render(
+        request,
+        "surveys/builder_form.html",
+        _ctx(
+            survey=survey,
+            form=form,
+            heading=_("Title and version"),
+            locked=survey.responses.exists(),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@access.permission_required(MANAGE)
+def builder_section(request: HttpRequest, survey_id: int, index: int) -> HttpResponse:
+    """Rename a section (a section is added with its first item)."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    if not 0 <= index < len(document["sections"]):
+        raise Http404
+    form = BuilderSectionForm(
+        request.POST or None, initial={"title": document["sections"][index]["title"]}
+    )
+    if request.method == "POST" and form.is_valid():
+        document["sections"][index]["title"] = form.cleaned_data["title"].strip()
+        problems = builder.document_save(survey=survey, document=document)
+        if not problems:
+            messages.success(request, _("Instrument saved."))
+            return redirect("surveys:builder", survey.pk)
+        _refused(form, problems)
+    return render(
+        request,
+        "surveys/builder_form.html",
+        _ctx(
+            survey=survey,
+            form=form,
+            heading=_("Rename section %(n)d") % {"n": index + 1},
+            locked=survey.responses.exists(),
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@access.permission_required(MANAGE)
+def builder_scale(request: HttpRequest, survey_id: int, key: str | None = None) -> HttpResponse:
+    """Edit a response scale and its favourable values, or add a scale."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    initial: dict[str, Any] = {}
+    if key is not None:
+        if key not in document["scales"]:
+            raise Http404
+        initial = BuilderScaleForm.initial_for(document["scales"][key])
+    form = BuilderScaleForm(request.POST or None, document=document, old_key=key, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.apply(document)
+        problems = builder.document_save(survey=survey, document=document)
+        if not problems:
+            messages.success(request, _("Instrument saved."))
+            return redirect("surveys:builder", survey.pk)
+        _refused(form, problems)
+    return render(
+        request,
+        "surveys/builder_form.html",
+        _ctx(
+            survey=survey,
+            form=form,
+            heading=_("Scale “%(key)s”") % {"key": key} if key else _("Add a scale"),
+            locked=survey.responses.exists(),
+        ),
+        status=400 if form.errors else 200,
     )
 
 

@@ -50,6 +50,12 @@ def test_survey_screens_pass_axe(
         reverse("surveys:new"),
         reverse("surveys:detail", args=[survey.pk]),
         reverse("surveys:instrument", args=[survey.pk]),
+        reverse("surveys:builder", args=[survey.pk]),
+        reverse("surveys:builder_item_new", args=[survey.pk]) + "?section=0",
+        reverse("surveys:builder_item", args=[survey.pk, "con1"]),
+        reverse("surveys:builder_section", args=[survey.pk, 0]),
+        reverse("surveys:builder_scale", args=[survey.pk, "agree5"]),
+        reverse("surveys:builder_details", args=[survey.pk]),
         reverse("surveys:preview", args=[survey.pk]),
         reverse("surveys:import", args=[survey.pk]),
         reverse("surveys:benchmark", args=[survey.pk]),
@@ -65,6 +71,12 @@ def test_survey_screens_pass_axe(
         problems = violations(page)
         if problems:
             found[path] = problems
+    # The builder's item form with errors shown, and a refused breaking change.
+    page.goto(site["url"] + reverse("surveys:builder_item_new", args=[survey.pk]))
+    page.click("button[type=submit]")
+    problems = violations(page)
+    if problems:
+        found["builder item form with errors"] = problems
     # The respondent's form without an account, and with errors shown.
     anonymous = browser.new_context().new_page()
     anonymous.goto(site["url"] + reverse("surveys:respond_link", args=[survey.link_key]))
