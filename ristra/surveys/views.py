@@ -5,6 +5,7 @@ anonymous link or a personal invitation link; no sign-in)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -225,6 +226,32 @@ def _refused(form: Any, problems: list[str]) -> None:
         form.add_error(None, problem)
 
 
+def _builder_save(
+    request: HttpRequest,
+    survey: Any,
+    document: dict[str, Any],
+    form: Any,
+    apply: Callable[[dict[str, Any]], None],
+    heading: str,
+) -> HttpResponse:
+    """One builder form: on a valid POST apply it to the instrument and save it through the
+    parser and the breaking-change rule (their problems go back onto the form); else show it.
+    """
+    if request.method == "POST" and form.is_valid():
+        apply(document)
+        problems = builder.document_save(survey=survey, document=document)
+        if not problems:
+            messages.success(request, _("Instrument saved."))
+            return redirect("surveys:builder", survey.pk)
+        _refused(form, problems)
+    return render(
+        request,
+        "surveys/builder_form.html",
+        _ctx(survey=survey, form=form, heading=heading, locked=survey.responses.exists()),
+        status=400 if form.errors else 200,
+    )
+
+
 @access.permission_required(MANAGE)
 def builder_item(request: HttpRequest, survey_id: int, key: str | None = None) -> HttpResponse:
     """Add an item (``?section=N`` picks the section) or edit the item ``key``."""
@@ -240,23 +267,13 @@ def builder_item(request: HttpRequest, survey_id: int, key: str | None = None) -
     else:
         initial = {"section": request.GET.get("section", "0"), "kind": "likert"}
     form = BuilderItemForm(request.POST or None, document=document, old_key=key, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        form.apply(document)
-        problems = builder.document_save(survey=survey, document=document)
-        if not problems:
-            messages.success(request, _("Instrument saved."))
-            return redirect("surveys:builder", survey.pk)
-        _refused(form, problems)
-    return render(
+    return _builder_save(
         request,
-        "surveys/builder_form.html",
-        _ctx(
-            survey=survey,
-            form=form,
-            heading=_("Edit item “%(key)s”") % {"key": key} if key else _("Add an item"),
-            locked=survey.responses.exists(),
-        ),
-        status=400 if form.errors else 200,
+        survey,
+        document,
+        form,
+        form.apply,
+        _("Edit item “%(key)s”") % {"key": key} if key else _("Add an item"),
     )
 
 
@@ -269,25 +286,12 @@ def builder_details(request: HttpRequest, survey_id: int) -> HttpResponse:
         request.POST or None,
         initial={"title": document["title"], "version": document["version"]},
     )
-    if request.method == "POST" and form.is_valid():
+
+    def apply(document: dict[str, Any]) -> None:
         document["title"] = form.cleaned_data["title"].strip()
         document["version"] = form.cleaned_data["version"].strip()
-        problems = builder.document_save(survey=survey, document=document)
-        if not problems:
-            messages.success(request, _("Instrument saved."))
-            return redirect("surveys:builder", survey.pk)
-        _refused(form, problems)
-    return render(
-        request,
-        "surveys/builder_form.html",
-        _ctx(
-            survey=survey,
-            form=form,
-            heading=_("Title and version"),
-            locked=survey.responses.exists(),
-        ),
-        status=400 if form.errors else 200,
-    )
+
+    return _builder_save(request, survey, document, form, apply, _("Title and version"))
 
 
 @access.permission_required(MANAGE)
@@ -300,24 +304,12 @@ def builder_section(request: HttpRequest, survey_id: int, index: int) -> HttpRes
     form = BuilderSectionForm(
         request.POST or None, initial={"title": document["sections"][index]["title"]}
     )
-    if request.method == "POST" and form.is_valid():
+
+    def apply(document: dict[str, Any]) -> None:
         document["sections"][index]["title"] = form.cleaned_data["title"].strip()
-        problems = builder.document_save(survey=survey, document=document)
-        if not problems:
-            messages.success(request, _("Instrument saved."))
-            return redirect("surveys:builder", survey.pk)
-        _refused(form, problems)
-    return render(
-        request,
-        "surveys/builder_form.html",
-        _ctx(
-            survey=survey,
-            form=form,
-            heading=_("Rename section %(n)d") % {"n": index + 1},
-            locked=survey.responses.exists(),
-        ),
-        status=400 if form.errors else 200,
-    )
+
+    heading = _("Rename section %(n)d") % {"n": index + 1}
+    return _builder_save(request, survey, document, form, apply, heading)
 
 
 @access.permission_required(MANAGE)
@@ -331,23 +323,13 @@ def builder_scale(request: HttpRequest, survey_id: int, key: str | None = None) 
             raise Http404
         initial = BuilderScaleForm.initial_for(document["scales"][key])
     form = BuilderScaleForm(request.POST or None, document=document, old_key=key, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        form.apply(document)
-        problems = builder.document_save(survey=survey, document=document)
-        if not problems:
-            messages.success(request, _("Instrument saved."))
-            return redirect("surveys:builder", survey.pk)
-        _refused(form, problems)
-    return render(
+    return _builder_save(
         request,
-        "surveys/builder_form.html",
-        _ctx(
-            survey=survey,
-            form=form,
-            heading=_("Scale “%(key)s”") % {"key": key} if key else _("Add a scale"),
-            locked=survey.responses.exists(),
-        ),
-        status=400 if form.errors else 200,
+        survey,
+        document,
+        form,
+        form.apply,
+        _("Scale “%(key)s”") % {"key": key} if key else _("Add a scale"),
     )
 
 
