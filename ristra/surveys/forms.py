@@ -28,6 +28,7 @@ class SurveyForm(forms.ModelForm):
             "min_group",
             "min_comments",
             "filter_split",
+            "carry_unit",
         ]
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}),

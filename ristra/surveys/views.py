@@ -48,7 +48,7 @@ from ristra.surveys.forms import (
     ResponseForm,
     SurveyForm,
 )
-from ristra.surveys.models import ActionItem, Mode, ResponseImport, Status
+from ristra.surveys.models import UNIT_KEY, ActionItem, Mode, ResponseImport, Status
 
 MANAGE = access.SURVEYS_MANAGE
 #: Anonymous-link submissions allowed per address and survey per hour.
@@ -77,8 +77,16 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     instrument_form = InstrumentForm(request.POST or None, request.FILES or None, prefix="i")
     valid = request.method == "POST" and form.is_valid() and instrument_form.is_valid()
     split = form.cleaned_data.get("filter_split", "") if valid else ""
+    if valid and form.cleaned_data.get("carry_unit") and form.cleaned_data["mode"] != Mode.INVITATIONS:
+        form.add_error(
+            "carry_unit",
+            _("Only personal invitations know the respondent's unit: choose personal invitations or leave this off."),
+        )
+        valid = False
     if valid and split and instrument_form.instrument is not None:
         demographics = [i.key for i in instrument_form.instrument.items if i.kind == "demographic"]
+        if form.cleaned_data.get("carry_unit"):
+            demographics.append(UNIT_KEY)
         if split not in demographics:
             form.add_error(
                 "filter_split",
@@ -483,13 +491,15 @@ def action_edit(request: HttpRequest, survey_id: int, action_id: int) -> HttpRes
 def results(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = get_survey_for_results(request.user, survey_id)
     breakdowns = can_see_breakdowns(request.user)
-    dims = survey_results.demographic_keys(survey.instrument) if breakdowns else []
+    splits = survey_results.splits(survey) if breakdowns else []
+    dims = [s.key for s in splits]
     by = request.GET.get("by") or None
     if by is not None and by not in dims:
         by = None
-    split = survey_results.filter_dim(survey) if breakdowns else None
+    split_key = survey_results.filter_dim(survey) if breakdowns else None
+    split = next((s for s in splits if s.key == split_key), None)
     within = (request.GET.get("within") or None) if split else None
-    if within is not None and within not in survey.instrument.item(split or "").options:
+    if within is not None and (split is None or within not in split.options):
         within = None
     report = survey_results.build_report(survey, breakdowns=breakdowns, by=by, within=within)
     fmt = request.GET.get("format", "")
@@ -517,9 +527,10 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
             report=report,
             formats=FORMATS,
             query=query,
-            dims=[(d, survey.instrument.item(d).text) for d in dims],
+            dims=[(s.key, s.text) for s in splits],
             by=by,
-            split=survey.instrument.item(split) if split else None,
+            split=split,
+            split_options=[(o, split.label(o)) for o in split.options] if split else [],
             within=within,
             can_manage=can_manage(request.user),
         ),
