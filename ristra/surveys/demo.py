@@ -25,13 +25,13 @@ from django.db import transaction
 
 from ristra.analytics.surveys import EXAMPLE_INSTRUMENT
 from ristra.surveys.models import (
+    UNIT_KEY,
     ActionItem,
     ActionStatus,
     FindingKind,
     Invitation,
     Mode,
     Response,
-    UNIT_KEY,
     Status,
     Survey,
     token_hash,

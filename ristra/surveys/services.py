@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from ristra.analytics.disclosure import pool_small_groups
 from ristra.analytics.surveys import Instrument, instrument_breaking_changes, instrument_load
 from ristra.surveys.models import (
+    UNIT_KEY,
     AccessCode,
     ActionItem,
     ImportStatus,
@@ -35,7 +36,6 @@ from ristra.surveys.models import (
     ResponseImport,
     ResponseImportRow,
     RowFate,
-    UNIT_KEY,
     Status,
     Survey,
     token_hash,

@@ -234,7 +234,12 @@ def test_units_below_the_threshold_are_pooled() -> None:
     from ristra.analytics.disclosure import POOLED, pool_small_groups
 
     recode = pool_small_groups({"Surgery": 12, "Medicine": 30, "Lab A": 2, "Lab B": 3}, k=5)
-    assert recode == {"Surgery": "Surgery", "Medicine": "Medicine", "Lab A": POOLED, "Lab B": POOLED}
+    assert recode == {
+        "Surgery": "Surgery",
+        "Medicine": "Medicine",
+        "Lab A": POOLED,
+        "Lab B": POOLED,
+    }
 
 
 def test_a_pool_still_too_small_takes_the_smallest_unit_with_it() -> None:

@@ -116,13 +116,18 @@ def test_the_invitation_keeps_the_unit_on_the_invitation_date(survey_factory: An
 def test_response_rates_by_unit_hide_small_counts_with_a_complement(survey_factory: Any):
     survey = survey_factory(mode="invitations")
     invitations = _invite(survey, {"Surgery": 20, "Medicine": 16, "Tiny Lab": 2})
-    by_unit = {i.unit: [] for i in invitations}
+    by_unit: dict[str, list[Any]] = {i.unit: [] for i in invitations}
     for i in invitations:
         by_unit[i.unit].append(i)
     _answer(by_unit["Surgery"][:12] + by_unit["Medicine"][:9] + by_unit["Tiny Lab"][:1])
     report = build_report(survey, breakdowns=True)
     table = _section(report, "response_rate_unit")
-    assert [c.label for c in table.columns[:4]] == ["Unit on the invitation date (person record)", "Responded", "Not yet", "Invited"]
+    assert [c.label for c in table.columns[:4]] == [
+        "Unit on the invitation date (person record)",
+        "Responded",
+        "Not yet",
+        "Invited",
+    ]
     rows = {r[0]: r for r in table.rows}
     assert set(rows) == {"Medicine", "Surgery", "Tiny Lab", "Total"}
     # the tiny lab's counts are hidden, and so is enough else that they cannot be recovered
@@ -165,7 +170,9 @@ def test_a_response_carries_only_its_unit_label_and_a_small_unit_is_pooled(surve
     survey = survey_factory(mode="invitations", carry_unit=True)
     invitations = _invite(survey, {"Surgery": 8, "Tiny Lab": 3, "": 2})
     _answer(invitations)
-    stored = sorted(d.get(UNIT_KEY, "") for d in Response.objects.values_list("demographics", flat=True))
+    stored = sorted(
+        d.get(UNIT_KEY, "") for d in Response.objects.values_list("demographics", flat=True)
+    )
     # Tiny Lab (3 invitees) and the two people without a unit share the pooled label
     assert stored == [POOLED] * 5 + ["Surgery"] * 8
     # a label a respondent sends cannot replace the person record's
@@ -214,7 +221,9 @@ def test_scores_by_unit_follow_the_minimum_group_and_the_filter_rules(survey_fac
     within = build_report(survey, breakdowns=True, within="Surgery")
     assert _section(within, "scores").rows[0][2] == 10
     # A decision-maker gets no breakdown by unit
-    assert not any(s.key == f"by_{UNIT_KEY}" for s in build_report(survey, breakdowns=False).sections)
+    assert not any(
+        s.key == f"by_{UNIT_KEY}" for s in build_report(survey, breakdowns=False).sections
+    )
 
 
 @pytest.mark.django_db
