@@ -431,17 +431,17 @@ def _response_rate_section(
                 label=_group_label,
             )
         )
-        unit = Split(UNIT_KEY, "", ())
-        out.append(
-            _rate_table(
-                [(u, r) for _p, u, r in invited],
-                policy,
-                key="response_rate_unit",
-                title=_("Response rate by unit"),
-                row_header=_("Unit on the invitation date (person record)"),
-                label=unit.label,
+        if any(u for _p, u, _r in invited):
+            out.append(
+                _rate_table(
+                    [(u, r) for _p, u, r in invited],
+                    policy,
+                    key="response_rate_unit",
+                    title=_("Response rate by unit"),
+                    row_header=_("Unit on the invitation date (person record)"),
+                    label=Split(UNIT_KEY, "", ()).label,
+                )
             )
-        )
         # Representativeness: respondents' self-reported role against the invited population.
         role_items = [
             i.key

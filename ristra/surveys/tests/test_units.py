@@ -302,3 +302,12 @@ def test_a_new_survey_carries_units_only_with_invitations(client_for: Any) -> No
     )
     assert response.status_code == 302
     assert Survey.objects.get(wave="2028").carry_unit is False
+
+
+@pytest.mark.django_db
+def test_no_unit_table_when_no_invitee_has_a_unit(survey_factory: Any) -> None:
+    survey = survey_factory(mode="invitations")
+    invitations = _invite(survey, {"": 12})
+    _answer(invitations[:8])
+    keys = [s.key for s in build_report(survey, breakdowns=True).sections]
+    assert "response_rate" in keys and "response_rate_unit" not in keys
