@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -220,9 +221,8 @@ def _store(survey: Survey, answers: Answers, channel: str) -> None:
 def unit_label(survey: Survey, unit: str) -> str:
     """The unit label a response stores: the unit's name when at least ``min_group`` people
     of that unit were invited, else the pooled label (see ``pool_small_groups``)."""
-    counts: dict[str, int] = {}
-    for name in survey.invitations.values_list("unit", flat=True):
-        counts[name] = counts.get(name, 0) + 1
+    by_unit = survey.invitations.order_by().values("unit").annotate(n=Count("id"))
+    counts: dict[str, int] = dict(by_unit.values_list("unit", "n"))
     counts.setdefault(unit, 0)
     return pool_small_groups(counts, k=survey.min_group)[unit]
 
