@@ -285,3 +285,35 @@ def disclose_filtered(
                 open_.discard((a, b))
                 changed = True
     return FilteredDisclosure(k=k, filter_dim=f, base=base, cross=cross, open=frozenset(open_))
+
+
+#: The stored label of the pooled group of :func:`pool_small_groups` (never a unit's name).
+POOLED = "(other units)"
+
+
+def pool_small_groups(counts: Mapping[str, int], *, k: int, pooled: str = POOLED) -> dict[str, str]:
+    """Recode a label that the system fills in (an invitee's unit) so that every stored
+    label holds ``0`` or at least ``k`` members: each label -> the label to store.
+
+    Used where the label is written next to answers that must stay anonymous: unlike a
+    demographic answer it is accurate and cannot be skipped, and the office knows who was
+    invited and who responded, so a label held by fewer than ``k`` people points at them
+    in the stored rows themselves, whatever the results pages hide.
+
+    Every label with fewer than ``k`` members (``""``, no label, included) is stored as
+    ``pooled``; when the pool then holds 1 to ``k - 1``, the smallest remaining labels join
+    it until it holds at least ``k`` (everything is pooled when the whole is below ``k``).
+    Members already stored as ``pooled`` count toward the pool.  Only ever coarsens:
+    applying it again to its own result changes nothing.
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    for label, n in counts.items():
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"the count of {label!r} must be a count, not {n!r}")
+    kept = {label: n for label, n in counts.items() if label != pooled and n >= k}
+    pool = sum(n for label, n in counts.items() if label not in kept)
+    while 0 < pool < k and kept:
+        smallest = min(kept, key=lambda label: (kept[label], label))
+        pool += kept.pop(smallest)
+    return {label: (label if label in kept else pooled) for label in counts}

@@ -611,7 +611,10 @@ def instrument_breaking_changes(old: Instrument, new: Instrument) -> list[str]:
     problems: list[str] = []
     if new.key != old.key:
         problems.append(
-            f"instrument key: {old.key!r} cannot become {new.key!r} once responses exist."
+            f"instrument key: {old.key!r} cannot become {new.key!r} once responses exist. "
+            "Year-over-year change and the survey indicators find earlier waves by this key, "
+            "so a new key would cut this wave off from them; for a new instrument, create "
+            "a new survey."
         )
     new_items = {item.key: item for item in new.items}
     for item in old.items:

@@ -7,7 +7,10 @@ medicine, and non-binary respondents, report less fair treatment and less ease i
 themselves; staff report less voice in decisions; students feel more connected. In 2026
 voice improves a little (the office acted on 2025's results) and fair treatment for
 underrepresented respondents improves slightly. About 600 comments are written from
-templates (English, a few in Spanish). Everything is fictional and deterministic.
+templates (English, a few in Spanish). Each response carries its invitee's unit (the
+survey's ``carry_unit`` setting), stored and pooled by the same rules as a real survey's,
+and units differ a little in connection and voice. Everything is fictional and
+deterministic.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.db import transaction
 
 from ristra.analytics.surveys import EXAMPLE_INSTRUMENT
 from ristra.surveys.models import (
+    UNIT_KEY,
     ActionItem,
     ActionStatus,
     FindingKind,
@@ -152,7 +156,15 @@ def _effects(role: str, gender: str | None, urim: str | None, wave: str) -> dict
     return e
 
 
-def _respondent(rng: random.Random, instrument: Any, role: str, wave: str) -> tuple[dict, dict]:
+def _unit_effects(unit: str) -> dict[str, float]:
+    """A unit's own small, fixed differences (the same in both waves)."""
+    unit_rng = random.Random(f"unit:{unit}")  # noqa: S311 - fictional demo data
+    return {"connection": unit_rng.gauss(0, 0.25), "voice": unit_rng.gauss(0, 0.3)}
+
+
+def _respondent(
+    rng: random.Random, instrument: Any, role: str, wave: str, unit: str = ""
+) -> tuple[dict, dict]:
     gender = rng.choices(
         ["Woman", "Man", "Non-binary", "A gender not listed", "Prefer not to answer", None],
         weights=[50, 40, 3, 1, 3, 3],
@@ -160,6 +172,8 @@ def _respondent(rng: random.Random, instrument: Any, role: str, wave: str) -> tu
     urim = rng.choices(["Yes", "No", "Prefer not to answer", None], weights=[18, 74, 5, 3])[0]
     years = rng.choice(instrument.item("years").options)
     effects = _effects(role, gender, urim, wave)
+    for factor, shift in (_unit_effects(unit) if unit else {}).items():
+        effects[factor] += shift
     person = rng.gauss(0, 0.7)
     answers: dict[str, Any] = {}
     for item in instrument.likert_items:
@@ -181,7 +195,8 @@ def seed_surveys(*, seed: int = 2026, stdout: Any = None, replace: bool = False)
     """Create the two demo waves. Returns the number of responses created (0 when they
     exist already, unless ``replace``, or when the demo school is not loaded)."""
     from ristra.accounts.models import User
-    from ristra.surveys.selectors import population_on
+    from ristra.surveys.selectors import population_on, units_on
+    from ristra.surveys.services import responses_pool_units, unit_label
 
     def say(msg: str) -> None:
         if stdout is not None:
@@ -215,17 +230,20 @@ def seed_surveys(*, seed: int = 2026, stdout: Any = None, replace: bool = False)
                 closes_on=closes,
                 status=Status.CLOSED,
                 filter_split="role",
+                carry_unit=True,
                 published=True,  # last year's results were shared too
                 benchmark_label="Peer schools (fictional)" if wave == "2026" else "",
                 benchmark_csv=BENCHMARK if wave == "2026" else "",
             )
             instrument = survey.instrument
+            units = units_on(opens, {person.pk: population for person, population, _ in people})
             invitations = Invitation.objects.bulk_create(
                 [
                     Invitation(
                         survey=survey,
                         person=person,
                         population=population,
+                        unit=units.get(person.pk, ""),
                         email=email,
                         token_hash=f"demo-{wave}-{person.pk}",
                         sent=True,
@@ -238,11 +256,17 @@ def seed_surveys(*, seed: int = 2026, stdout: Any = None, replace: bool = False)
             for invitation in invitations:
                 invitation.token_hash = token_hash(invitation_token(invitation))
             responses = []
+            stored_unit = {u: unit_label(survey, u) for u in {i.unit for i in invitations}}
             for invitation, (_, population, _) in zip(invitations, people, strict=True):
                 if rng.random() >= RESPONSE_RATE.get(population, 0.4):
                     continue
                 invitation.responded = True
-                responses.append(_respondent(rng, instrument, population, wave))
+                answers, demographics = _respondent(
+                    rng, instrument, population, wave, invitation.unit
+                )
+                if stored_unit[invitation.unit]:
+                    demographics[UNIT_KEY] = stored_unit[invitation.unit]
+                responses.append((answers, demographics))
             # About COMMENTS_PER_WAVE comments whatever the school's size.
             share = min(1.0, COMMENTS_PER_WAVE / max(1, len(responses)))
             for answers, _ in responses:
@@ -274,6 +298,7 @@ def seed_surveys(*, seed: int = 2026, stdout: Any = None, replace: bool = False)
                 ],
                 batch_size=500,
             )
+            responses_pool_units(survey=survey)  # as closing a survey does
             total += len(responses)
             say(
                 f"Demo climate survey {wave}: {len(invitations)} invited, "

@@ -28,6 +28,7 @@ class SurveyForm(forms.ModelForm):
             "min_group",
             "min_comments",
             "filter_split",
+            "carry_unit",
         ]
         widgets = {
             "opens_on": forms.DateInput(attrs={"type": "date"}),
@@ -424,12 +425,60 @@ class BuilderItemForm(forms.Form):
 
 
 class BuilderDetailsForm(forms.Form):
+    key = forms.CharField(
+        label=_("Instrument key"),
+        max_length=63,
+        help_text=_(
+            "Surveys with the same key are compared year over year and form one indicator "
+            "series: keep last wave's key. It cannot change once responses exist."
+        ),
+    )
     title = forms.CharField(label=_("Instrument title"), max_length=300)
     version = forms.CharField(
         label=_("Version"),
         max_length=60,
         help_text=_("Change it when you revise the instrument, for example “1.1”."),
     )
+
+    def clean_key(self) -> str:
+        key: str = self.cleaned_data["key"].strip()
+        problem = _key_problem(key)
+        if problem:
+            raise forms.ValidationError(problem)
+        return key
+
+
+class BuilderLabelsForm(forms.Form):
+    """The label of every factor and cluster (their keys, which answers and benchmarks
+    refer to, stay)."""
+
+    def __init__(self, *args: Any, document: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document = document
+        for key, label in document["clusters"].items():
+            self.fields[f"cluster_{key}"] = forms.CharField(
+                label=_("Cluster “%(key)s”") % {"key": key},
+                max_length=300,
+                initial=label,
+            )
+        for key, factor in document["factors"].items():
+            self.fields[f"factor_{key}"] = forms.CharField(
+                label=_("Factor “%(key)s”") % {"key": key},
+                max_length=300,
+                initial=factor.get("label", ""),
+                help_text=_("In cluster “%(cluster)s”.") % {"cluster": factor["cluster"]}
+                if factor.get("cluster")
+                else "",
+            )
+
+    def apply(self, document: dict[str, Any]) -> None:
+        for key in document["clusters"]:
+            document["clusters"][key] = self.cleaned_data[f"cluster_{key}"].strip()
+        for key, factor in document["factors"].items():
+            document["factors"][key] = {
+                **factor,
+                "label": self.cleaned_data[f"factor_{key}"].strip(),
+            }
 
 
 class BuilderSectionForm(forms.Form):

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from ristra.analytics.surveys import Instrument
 
 
+#: The demographics key under which a response carries its invitee's unit (when the survey
+#: says so). Instrument keys start with a letter, so no question can take it.
+UNIT_KEY = "_unit"
+
+
 def token_hash(token: str) -> str:
     """A keyed hash of a token or code (the plain value is never stored)."""
     key = settings.SECRET_KEY.encode()
@@ -95,7 +100,21 @@ class Survey(models.Model):
         help_text=_(
             "The key of one demographic question (a unit or a category) whose groups readers "
             "may look inside and break down by the other questions. One per survey: "
-            "crossing every pair of questions could reveal small groups."
+            "crossing every pair of questions could reveal small groups. “_unit” names the "
+            "invitee's unit when it is carried into the responses."
+        ),
+    )
+    carry_unit = models.BooleanField(
+        _("carry each invitee's unit into their response"),
+        default=False,
+        help_text=_(
+            "Personal invitations only. Each response then also records the department or "
+            "GME program the invitee belongs to in the person record, so scores can be shown "
+            "by unit. Units with fewer invitees than the smallest group shown are stored as "
+            "“other units”, and when the survey closes units with too few responses are "
+            "merged into it too. The trade-off: a unit is an accurate answer nobody can "
+            "skip, so in a small unit respondents are easier to recognise; leave it off when "
+            "units are small or trust is low. Response rates by unit are shown either way."
         ),
     )
     published = models.BooleanField(
@@ -149,6 +168,9 @@ class Invitation(models.Model):
     #: The person's population at invitation time (faculty, staff, student...): the
     #: representativeness denominators come from here, not from the answers.
     population = models.CharField(_("population"), max_length=32, blank=True)
+    #: The department, GME or degree program the person belonged to on the invitation
+    #: date, from the person record (its name): response rates by unit come from here.
+    unit = models.CharField(_("unit"), max_length=200, blank=True)
     sent = models.BooleanField(_("sent"), default=False)
     #: No reminder count per person and no time: with them, the order of responses would
     #: tell who answered before or after each reminder. The survey counts reminders.

@@ -30,6 +30,7 @@ from ristra.analytics import suppression as sup
 from ristra.analytics.disclosure import (
     NOT_ANSWERED,
     OVERALL,
+    POOLED,
     CellKey,
     Disclosure,
     FilteredDisclosure,
@@ -47,7 +48,7 @@ from ristra.analytics.surveys import (
 )
 from ristra.reports import published as pub
 from ristra.reports.published import Chart, Column, PublishedTable, Report
-from ristra.surveys.models import Survey
+from ristra.surveys.models import UNIT_KEY, Survey
 
 
 def policy_for(survey: Survey) -> sup.SuppressionPolicy:
@@ -73,11 +74,9 @@ def responses_frame(survey: Survey) -> pl.DataFrame:
         .values_list("a", "d")
     )
     answer_fields: dict[str, Any] = {}
-    demographic_fields: dict[str, Any] = {}
+    demographic_fields: dict[str, Any] = dict.fromkeys(split_keys(survey), pl.String)
     for item in instrument.items:
-        if item.kind == "demographic":
-            demographic_fields[item.key] = pl.String
-        elif item.kind == "likert":
+        if item.kind == "likert":
             answer_fields[item.key] = pl.Int64
         elif item.kind in ("text", "choice"):
             answer_fields[item.key] = pl.String
@@ -106,8 +105,57 @@ def demographic_keys(instrument: Instrument) -> list[str]:
     return [item.key for item in instrument.items if item.kind == "demographic"]
 
 
+@dataclass(frozen=True)
+class Split:
+    """A breakdown offered on the results: a demographic question of the instrument, or
+    the invitee's unit carried into the responses (``UNIT_KEY``, see ``Survey.carry_unit``).
+    """
+
+    key: str
+    text: str
+    options: tuple[str, ...]
+
+    def label(self, value: str) -> str:
+        if self.key == UNIT_KEY:
+            if value == POOLED:
+                return str(_("Other units (each too small to show)"))
+            if value == NOT_ANSWERED:
+                return str(_("No unit on record"))
+        return _group_label(value)
+
+
+def unit_options(survey: Survey) -> tuple[str, ...]:
+    """The units a response may carry: those with at least ``min_group`` invitees, then
+    the pooled group."""
+    counts = Counter(survey.invitations.exclude(unit="").values_list("unit", flat=True))
+    return (*sorted(u for u, n in counts.items() if n >= survey.min_group), POOLED)
+
+
+def splits(survey: Survey) -> list[Split]:
+    """Every breakdown of the survey's results, in order (the unit last)."""
+    out = [
+        Split(item.key, item.text, item.options)
+        for item in survey.instrument.items
+        if item.kind == "demographic"
+    ]
+    if survey.carry_unit:
+        out.append(Split(UNIT_KEY, str(_("Unit (person record)")), unit_options(survey)))
+    return out
+
+
+def split_keys(survey: Survey) -> list[str]:
+    return [split.key for split in splits(survey)]
+
+
+def split_of(survey: Survey, key: str) -> Split:
+    for split in splits(survey):
+        if split.key == key:
+            return split
+    raise KeyError(key)
+
+
 def disclosure_for(survey: Survey, frame: pl.DataFrame) -> Disclosure:
-    return disclose(frame, dims=demographic_keys(survey.instrument), k=survey.min_group)
+    return disclose(frame, dims=split_keys(survey), k=survey.min_group)
 
 
 def _labels(instrument: Instrument) -> dict[tuple[str, str], str]:
@@ -264,7 +312,7 @@ def _group_section(
     """Scores by each answer to ``dim`` (within ``rows_mask``'s respondents when given);
     ``size_of(answer)`` is the group's size, or None when it is hidden."""
     instrument = survey.instrument
-    item = instrument.item(dim)
+    item = split_of(survey, dim)
     # the arrays' demographic columns hold "" for no answer
     scores = arrays.score(by=[dim], rows=rows_mask)
     factor_keys = list(instrument.factors)
@@ -278,7 +326,7 @@ def _group_section(
     chart_rows = []
     for group in groups:
         size = size_of(group)
-        row: list[Any] = [_group_label(group), size]
+        row: list[Any] = [item.label(group), size]
         for key in factor_keys:
             r = lookup.get((group, key))
             row.append(
@@ -291,7 +339,7 @@ def _group_section(
             if (r := lookup.get((group, key))) is not None and size is not None
         ]
         shown = [v for v in first_cluster if isinstance(v, float)]
-        chart_rows.append((_group_label(group), sum(shown) / len(shown) if shown else None))
+        chart_rows.append((item.label(group), sum(shown) / len(shown) if shown else None))
     title = _("%% favourable by factor and %(dim)s") % {"dim": item.text}
     hidden = sum(1 for r in rows if r[1] is None)
     summary = _(
@@ -334,10 +382,10 @@ def _group_section(
             values = [r["pct_gap"], r["pct_gap_low"], r["pct_gap_high"]]
             low, high = r["pct_gap_low"], r["pct_gap_high"]
             if low is not None and high is not None and (low > 0 or high < 0):
-                flagged.append(f"{r['group']} · {instrument.factors[r['key']].label}")
+                flagged.append(f"{item.label(r['group'])} · {instrument.factors[r['key']].label}")
         gap_rows.append(
             (
-                _group_label(r["group"]),
+                item.label(r["group"]),
                 instrument.factors[r["key"]].label,
                 *values,
                 _("yes") if values[0] is not None and (values[1] > 0 or values[2] < 0) else "",
@@ -345,7 +393,8 @@ def _group_section(
         )
     gap_table = pub.measured_table(
         key=f"gaps_{dim}",
-        title=_("Gaps by %(dim)s (against %(ref)s)") % {"dim": item.text, "ref": reference},
+        title=_("Gaps by %(dim)s (against %(ref)s)")
+        % {"dim": item.text, "ref": item.label(reference)},
         columns=[
             Column("label", item.text, "label"),
             Column("factor", _("Factor"), "label"),
@@ -370,37 +419,29 @@ def _response_rate_section(
     survey: Survey, frame: pl.DataFrame, disclosure: Disclosure, policy: sup.SuppressionPolicy
 ) -> list[PublishedTable]:
     out = []
-    invited = list(survey.invitations.values_list("population", "responded"))
+    invited = list(survey.invitations.values_list("population", "unit", "responded"))
     if invited:
-        groups = sorted({p or "" for p, _ in invited})
-        matrix = [
-            [
-                sum(1 for p, r in invited if (p or "") == g and r),
-                sum(1 for p, r in invited if (p or "") == g and not r),
-            ]
-            for g in groups
-        ]
-        table = sup.suppress_table(matrix, policy=policy)
         out.append(
-            pub.cross_table(
-                table,
+            _rate_table(
+                [(p, r) for p, _u, r in invited],
+                policy,
                 key="response_rate",
                 title=_("Response rate by population"),
                 row_header=_("Population (person record)"),
-                row_labels=[_group_label(g) for g in groups],
-                column_labels=[_("Responded"), _("Not yet")],
-                summary=_(
-                    "%(r)s of %(n)s invited people responded. The office sees who responded, "
-                    "never what anyone answered."
-                )
-                % {
-                    "r": pub.format_cell(
-                        table.column_totals[0] if table.column_totals else None, "count"
-                    ),
-                    "n": pub.format_cell(table.grand_total, "count"),
-                },
+                label=_group_label,
             )
         )
+        if any(u for _p, u, _r in invited):
+            out.append(
+                _rate_table(
+                    [(u, r) for _p, u, r in invited],
+                    policy,
+                    key="response_rate_unit",
+                    title=_("Response rate by unit"),
+                    row_header=_("Unit on the invitation date (person record)"),
+                    label=Split(UNIT_KEY, "", ()).label,
+                )
+            )
         # Representativeness: respondents' self-reported role against the invited population.
         role_items = [
             i.key
@@ -409,7 +450,7 @@ def _response_rate_section(
         ]
         if role_items:
             dim = role_items[0]
-            population = Counter(p for p, _ in invited if p)
+            population = Counter(p for p, _u, _r in invited if p)
             respondents = {}
             for group in population:
                 size = disclosure.size(CellKey(dim=dim, value=group))
@@ -459,6 +500,46 @@ def _response_rate_section(
                 )
             )
     return out
+
+
+def _rate_table(
+    invited: Sequence[tuple[str, bool]],
+    policy: sup.SuppressionPolicy,
+    *,
+    key: str,
+    title: str,
+    row_header: str,
+    label: Callable[[str], str],
+) -> PublishedTable:
+    """Invited people by group (responded, not yet, invited, % responded) through the
+    suppression layer: small counts hidden with complementary cells, rates over small or
+    hidden denominators hidden."""
+    groups = sorted({g or "" for g, _ in invited})
+    matrix = [
+        [
+            sum(1 for g, r in invited if (g or "") == group and r),
+            sum(1 for g, r in invited if (g or "") == group and not r),
+        ]
+        for group in groups
+    ]
+    table = sup.suppress_table(matrix, policy=policy)
+    return pub.cross_table(
+        table,
+        key=key,
+        title=title,
+        row_header=row_header,
+        row_labels=[label(g) for g in groups],
+        column_labels=[_("Responded"), _("Not yet")],
+        row_total_label=_("Invited"),
+        summary=_(
+            "%(r)s of %(n)s invited people responded. The office sees who responded, "
+            "never what anyone answered."
+        )
+        % {
+            "r": pub.format_cell(table.column_totals[0] if table.column_totals else None, "count"),
+            "n": pub.format_cell(table.grand_total, "count"),
+        },
+    )
 
 
 def _yoy_section(
@@ -711,7 +792,7 @@ def _themes_sections(
 def filter_dim(survey: Survey) -> str | None:
     """The survey's filter question, when it is still one of the instrument's demographics."""
     key = survey.filter_split
-    return key if key and key in demographic_keys(survey.instrument) else None
+    return key if key and key in split_keys(survey) else None
 
 
 def build_report(
@@ -735,7 +816,7 @@ def build_report(
         )
         return Report(key="survey-results", title=str(survey), sections=(), notes=tuple(notes))
     disclosure = disclosure_for(survey, frame)
-    dims = demographic_keys(survey.instrument)
+    dims = split_keys(survey)
     # Recode once; every score below (overall, by each group) reuses the arrays.
     arrays = scoring_arrays(
         frame.with_columns([pl.col(d).fill_null(NOT_ANSWERED) for d in dims]), survey.instrument
@@ -799,12 +880,13 @@ def _filtered_report(survey: Survey, *, within: str, by: str | None) -> Report:
     f = filter_dim(survey)
     assert f is not None  # noqa: S101 - checked by the caller
     frame = responses_frame(survey)
-    dims = demographic_keys(instrument)
+    dims = split_keys(survey)
+    fsplit = split_of(survey, f)
     filled = frame.with_columns([pl.col(d).fill_null(NOT_ANSWERED) for d in dims])
     title = _("%(survey)s: %(q)s %(group)s") % {
         "survey": survey,
-        "q": instrument.item(f).text,
-        "group": _group_label(within),
+        "q": fsplit.text,
+        "group": fsplit.label(within),
     }
     decision = disclose_filtered(filled, dims=dims, filter_dim=f, k=survey.min_group)
     if frame.height < survey.min_group or within not in decision.strata():
@@ -827,7 +909,7 @@ def _filtered_report(survey: Survey, *, within: str, by: str | None) -> Report:
     closed = []
     for dim in [by] if by in dims and by != f else [d for d in dims if d != f]:
         if not decision.is_open(within, dim):
-            closed.append(instrument.item(dim).text)
+            closed.append(split_of(survey, dim).text)
             continue
         table, gap_table = _group_section(
             survey, arrays, _within(decision, within, dim), dim, policy, rows_mask=mask
@@ -843,7 +925,7 @@ def _filtered_report(survey: Survey, *, within: str, by: str | None) -> Report:
             "no smaller group elsewhere can be worked out by comparing it with other views; "
             "comments, response rates and comparisons are shown for everyone only."
         )
-        % {"q": instrument.item(f).text, "group": _group_label(within), "k": survey.min_group}
+        % {"q": fsplit.text, "group": fsplit.label(within), "k": survey.min_group}
     ]
     if closed:
         notes.append(
@@ -862,7 +944,7 @@ def _filtered_report(survey: Survey, *, within: str, by: str | None) -> Report:
         sections=tuple(sections),
         parameters=(
             (_("Wave"), survey.wave),
-            (_("Group"), f"{instrument.item(f).text}: {_group_label(within)}"),
+            (_("Group"), f"{fsplit.text}: {fsplit.label(within)}"),
             (_("Smallest group shown"), str(survey.min_group)),
         ),
         notes=tuple(notes),

@@ -8,6 +8,7 @@ an invitation, a user or a time; and nothing written elsewhere names a response.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import random
@@ -19,11 +20,15 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ristra.analytics.disclosure import pool_small_groups
 from ristra.analytics.surveys import Instrument, instrument_breaking_changes, instrument_load
 from ristra.surveys.models import (
+    UNIT_KEY,
     AccessCode,
     ActionItem,
     ImportStatus,
@@ -98,6 +103,7 @@ def survey_set_status(*, survey: Survey, status: str) -> Survey:
     survey.save(update_fields=["status"])
     if status == Status.CLOSED:
         responses_seal(survey=survey, minimum=1)
+        responses_pool_units(survey=survey)
         from ristra.surveys.tasks import survey_themes_task
 
         transaction.on_commit(lambda: survey_themes_task.enqueue(survey.pk))
@@ -114,19 +120,29 @@ def invitation_token(invitation: Invitation) -> str:
 
 @transaction.atomic
 def invitations_create(
-    *, survey: Survey, people: Iterable[tuple[Any, str, str]]
+    *, survey: Survey, people: Iterable[tuple[Any, str, str]], on: dt.date | None = None
 ) -> list[Invitation]:
-    """Invite ``(person, population, email)``; a person already invited is skipped."""
+    """Invite ``(person, population, email)``; a person already invited is skipped.
+
+    Each invitation keeps the person's population and unit (``selectors.units_on``) on
+    ``on`` (default: today), the denominators of the response rates."""
+    from ristra.surveys.selectors import units_on
+
     existing = set(survey.invitations.values_list("person_id", flat=True))
-    created = []
+    wanted = []
     for person, population, email in people:
         if person.pk in existing:
             continue
         existing.add(person.pk)
+        wanted.append((person, population, email))
+    units = units_on(on or timezone.localdate(), {p.pk: pop for p, pop, _ in wanted})
+    created = []
+    for person, population, email in wanted:
         invitation = Invitation.objects.create(
             survey=survey,
             person=person,
             population=population,
+            unit=units.get(person.pk, ""),
             email=email,
             token_hash=secrets.token_hex(32),  # placeholder until the id exists
         )
@@ -202,9 +218,19 @@ def _store(survey: Survey, answers: Answers, channel: str) -> None:
     )
 
 
+def unit_label(survey: Survey, unit: str) -> str:
+    """The unit label a response stores: the unit's name when at least ``min_group`` people
+    of that unit were invited, else the pooled label (see ``pool_small_groups``)."""
+    by_unit = survey.invitations.order_by().values("unit").annotate(n=Count("id"))
+    counts: dict[str, int] = dict(by_unit.values_list("unit", "n"))
+    counts.setdefault(unit, 0)
+    return pool_small_groups(counts, k=survey.min_group)[unit]
+
+
 def response_submit_invitation(*, invitation_id: int, answers: Answers) -> None:
     """Mark the invitation responded and store the answers, in one transaction, with
-    nothing that joins the two."""
+    nothing that joins the two. When the survey carries units, the answers also get the
+    invitee's unit label (never the invitation or the person)."""
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -225,6 +251,13 @@ def response_submit_invitation(*, invitation_id: int, answers: Answers) -> None:
                 )
             )
         Invitation.objects.filter(pk=invitation.pk).update(responded=True)
+        if survey.carry_unit:
+            demographics = dict(answers.demographics)
+            demographics.pop(UNIT_KEY, None)
+            label = unit_label(survey, invitation.unit)
+            if label:
+                demographics[UNIT_KEY] = label
+            answers = Answers(answers.answers, demographics)
         _store(survey, answers, "invitation")
     responses_seal(survey=survey)
 
@@ -282,6 +315,34 @@ def responses_seal(*, survey: Survey, minimum: int | None = None) -> int:
             ]
         )
     return len(pending)
+
+
+@transaction.atomic
+def responses_pool_units(*, survey: Survey) -> int:
+    """Store the unit of every response of a unit with fewer than ``min_group`` responses
+    (no unit on record counts as one) as the pooled label: ``pool_small_groups`` over the
+    responses, done when the survey closes and the counts are final. Returns how many
+    responses were recoded."""
+    if not survey.carry_unit:
+        return 0
+    rows = list(
+        Response.objects.select_for_update()
+        .filter(survey=survey, channel="invitation")
+        .only("id", "demographics")
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        label = row.demographics.get(UNIT_KEY, "")
+        counts[label] = counts.get(label, 0) + 1
+    recode = pool_small_groups(counts, k=survey.min_group)
+    changed = []
+    for row in rows:
+        label = row.demographics.get(UNIT_KEY, "")
+        if recode[label] != label:
+            row.demographics = {**row.demographics, UNIT_KEY: recode[label]}
+            changed.append(row)
+    Response.objects.bulk_update(changed, ["demographics"], batch_size=500)
+    return len(changed)
 
 
 def codes_generate(*, survey: Survey, n: int) -> list[str]:

@@ -11,8 +11,14 @@ urlpatterns = [
     path("<int:survey_id>/instrument/", views.instrument_edit, name="instrument"),
     path("<int:survey_id>/builder/", views.instrument_builder, name="builder"),
     path("<int:survey_id>/builder/details/", views.builder_details, name="builder_details"),
+    path("<int:survey_id>/builder/labels/", views.builder_labels, name="builder_labels"),
     path("<int:survey_id>/builder/add-item/", views.builder_item, name="builder_item_new"),
     path("<int:survey_id>/builder/items/<str:key>/", views.builder_item, name="builder_item"),
+    path(
+        "<int:survey_id>/builder/items/<str:key>/remove/",
+        views.builder_item_remove,
+        name="builder_item_remove",
+    ),
     path(
         "<int:survey_id>/builder/sections/<int:index>/",
         views.builder_section,

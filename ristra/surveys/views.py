@@ -40,6 +40,7 @@ from ristra.surveys.forms import (
     BenchmarkForm,
     BuilderDetailsForm,
     BuilderItemForm,
+    BuilderLabelsForm,
     BuilderScaleForm,
     BuilderSectionForm,
     CodesForm,
@@ -48,7 +49,7 @@ from ristra.surveys.forms import (
     ResponseForm,
     SurveyForm,
 )
-from ristra.surveys.models import ActionItem, Mode, ResponseImport, Status
+from ristra.surveys.models import UNIT_KEY, ActionItem, Mode, ResponseImport, Status
 
 MANAGE = access.SURVEYS_MANAGE
 #: Anonymous-link submissions allowed per address and survey per hour.
@@ -77,8 +78,23 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     instrument_form = InstrumentForm(request.POST or None, request.FILES or None, prefix="i")
     valid = request.method == "POST" and form.is_valid() and instrument_form.is_valid()
     split = form.cleaned_data.get("filter_split", "") if valid else ""
+    if (
+        valid
+        and form.cleaned_data.get("carry_unit")
+        and form.cleaned_data["mode"] != Mode.INVITATIONS
+    ):
+        form.add_error(
+            "carry_unit",
+            _(
+                "Only personal invitations know the respondent's unit: choose personal "
+                "invitations or leave this off."
+            ),
+        )
+        valid = False
     if valid and split and instrument_form.instrument is not None:
         demographics = [i.key for i in instrument_form.instrument.items if i.kind == "demographic"]
+        if form.cleaned_data.get("carry_unit"):
+            demographics.append(UNIT_KEY)
         if split not in demographics:
             form.add_error(
                 "filter_split",
@@ -169,7 +185,8 @@ def instrument_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 # --- the instrument builder: the same instrument, one form per item -------------------
-BUILDER_ACTIONS = ("up", "down", "remove", "section_up", "section_down", "section_remove")
+#: Removing an item goes through its confirmation page (``builder_item_remove``).
+BUILDER_ACTIONS = ("up", "down", "section_up", "section_down", "section_remove")
 
 
 @access.permission_required(MANAGE)
@@ -188,8 +205,6 @@ def instrument_builder(request: HttpRequest, survey_id: int) -> HttpResponse:
         done = False
         if action in ("up", "down"):
             done = builder.item_move(document, key, -1 if action == "up" else 1)
-        elif action == "remove":
-            done = builder.item_remove(document, key)
         elif action in ("section_up", "section_down"):
             done = builder.section_move(document, index, -1 if action == "section_up" else 1)
         elif action == "section_remove":
@@ -278,20 +293,79 @@ def builder_item(request: HttpRequest, survey_id: int, key: str | None = None) -
 
 
 @access.permission_required(MANAGE)
+def builder_item_remove(request: HttpRequest, survey_id: int, key: str) -> HttpResponse:
+    """Remove an item after confirming: GET names the item with Remove and Cancel; only a
+    POST removes it (through the parser and the breaking-change rule)."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    where = builder.find_item(document, key)
+    if where is None:
+        raise Http404
+    s, i = where
+    item = document["sections"][s]["items"][i]
+    form = forms.Form(data={})
+    form.is_valid()
+    if request.method == "POST":
+        builder.item_remove(document, key)
+        problems = builder.document_save(survey=survey, document=document)
+        if not problems:
+            messages.success(request, _("Item “%(key)s” removed.") % {"key": key})
+            return redirect("surveys:builder", survey.pk)
+        _refused(form, problems)
+        document = builder.document_of(survey)
+    factor = item.get("factor")
+    siblings = [
+        other
+        for section in document["sections"]
+        for other in section["items"]
+        if factor and other.get("factor") == factor
+    ]
+    return render(
+        request,
+        "surveys/builder_remove.html",
+        _ctx(
+            survey=survey,
+            item=item,
+            heading=_("Remove item “%(key)s”?") % {"key": key},
+            section_title=document["sections"][s]["title"],
+            factor_label=document["factors"].get(factor, {}).get("label", "") if factor else "",
+            last_of_factor=len(siblings) == 1,
+            locked=survey.responses.exists(),
+            form=form,
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
+@access.permission_required(MANAGE)
 def builder_details(request: HttpRequest, survey_id: int) -> HttpResponse:
-    """The instrument's title and version (its key stays: year-over-year follows it)."""
+    """The instrument's key, title and version. The key can change only until the first
+    response: year-over-year change and the indicators follow it (the breaking-change rule
+    refuses it after that, with the reason)."""
     survey = get_survey_for_manager(request.user, survey_id)
     document = builder.document_of(survey)
     form = BuilderDetailsForm(
         request.POST or None,
-        initial={"title": document["title"], "version": document["version"]},
+        initial={k: document[k] for k in ("key", "title", "version")},
     )
 
     def apply(document: dict[str, Any]) -> None:
+        document["key"] = form.cleaned_data["key"]
         document["title"] = form.cleaned_data["title"].strip()
         document["version"] = form.cleaned_data["version"].strip()
 
-    return _builder_save(request, survey, document, form, apply, _("Title and version"))
+    return _builder_save(request, survey, document, form, apply, _("Key, title and version"))
+
+
+@access.permission_required(MANAGE)
+def builder_labels(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """The labels of the factors and clusters (results and exports show them)."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    form = BuilderLabelsForm(request.POST or None, document=document)
+    return _builder_save(
+        request, survey, document, form, form.apply, _("Factor and cluster labels")
+    )
 
 
 @access.permission_required(MANAGE)
@@ -483,13 +557,15 @@ def action_edit(request: HttpRequest, survey_id: int, action_id: int) -> HttpRes
 def results(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = get_survey_for_results(request.user, survey_id)
     breakdowns = can_see_breakdowns(request.user)
-    dims = survey_results.demographic_keys(survey.instrument) if breakdowns else []
+    splits = survey_results.splits(survey) if breakdowns else []
+    dims = [s.key for s in splits]
     by = request.GET.get("by") or None
     if by is not None and by not in dims:
         by = None
-    split = survey_results.filter_dim(survey) if breakdowns else None
+    split_key = survey_results.filter_dim(survey) if breakdowns else None
+    split = next((s for s in splits if s.key == split_key), None)
     within = (request.GET.get("within") or None) if split else None
-    if within is not None and within not in survey.instrument.item(split or "").options:
+    if within is not None and (split is None or within not in split.options):
         within = None
     report = survey_results.build_report(survey, breakdowns=breakdowns, by=by, within=within)
     fmt = request.GET.get("format", "")
@@ -517,9 +593,10 @@ def results(request: HttpRequest, survey_id: int) -> HttpResponse:
             report=report,
             formats=FORMATS,
             query=query,
-            dims=[(d, survey.instrument.item(d).text) for d in dims],
+            dims=[(s.key, s.text) for s in splits],
             by=by,
-            split=survey.instrument.item(split) if split else None,
+            split=split,
+            split_options=[(o, split.label(o)) for o in split.options] if split else [],
             within=within,
             can_manage=can_manage(request.user),
         ),

@@ -227,3 +227,63 @@ def test_a_third_unit_large_enough_keeps_the_first_open() -> None:
 def test_the_filter_must_be_one_of_the_breakdowns() -> None:
     with pytest.raises(ValueError, match="not one of the breakdowns"):
         disclose_filtered([{"role": "staff"}], dims=["role"], filter_dim="unit")
+
+
+# --------------------------------------------------------------------------- pooled units
+def test_units_below_the_threshold_are_pooled() -> None:
+    from ristra.analytics.disclosure import POOLED, pool_small_groups
+
+    recode = pool_small_groups({"Surgery": 12, "Medicine": 30, "Lab A": 2, "Lab B": 3}, k=5)
+    assert recode == {
+        "Surgery": "Surgery",
+        "Medicine": "Medicine",
+        "Lab A": POOLED,
+        "Lab B": POOLED,
+    }
+
+
+def test_a_pool_still_too_small_takes_the_smallest_unit_with_it() -> None:
+    from ristra.analytics.disclosure import POOLED, pool_small_groups
+
+    recode = pool_small_groups({"Surgery": 12, "Medicine": 6, "Lab A": 2, "": 0}, k=5)
+    assert recode == {"Surgery": "Surgery", "Medicine": POOLED, "Lab A": POOLED, "": POOLED}
+    # already pooled rows count toward the pool
+    assert pool_small_groups({"Surgery": 9, POOLED: 3, "Lab A": 2}, k=5) == {
+        "Surgery": "Surgery",
+        POOLED: POOLED,
+        "Lab A": POOLED,
+    }
+
+
+def test_everything_is_pooled_when_the_whole_is_too_small() -> None:
+    from ristra.analytics.disclosure import POOLED, pool_small_groups
+
+    assert set(pool_small_groups({"a": 2, "b": 1}, k=5).values()) == {POOLED}
+    with pytest.raises(ValueError):
+        pool_small_groups({"a": -1}, k=5)
+    with pytest.raises(ValueError):
+        pool_small_groups({"a": 1}, k=0)
+
+
+@settings(max_examples=300)
+@given(
+    counts=st.dictionaries(st.sampled_from(["", "a", "b", "c", "d", "e", "f"]), st.integers(0, 12)),
+    k=st.integers(1, 8),
+)
+def test_every_stored_unit_holds_none_or_at_least_k(counts: dict[str, int], k: int) -> None:
+    from ristra.analytics.disclosure import pool_small_groups
+
+    recode = pool_small_groups(counts, k=k)
+    assert set(recode) == set(counts)
+    stored: dict[str, int] = {}
+    for label, n in counts.items():
+        stored[recode[label]] = stored.get(recode[label], 0) + n
+    total = sum(counts.values())
+    for n in stored.values():
+        assert n == 0 or n >= k or total < k
+    # a unit large enough on its own keeps its name unless the pool needed it
+    for label, n in counts.items():
+        if recode[label] != label and n >= k:
+            assert all(counts[o] >= n for o, to in recode.items() if to == o and o)
+    # only coarsens: recoding the result again changes nothing
+    assert pool_small_groups(stored, k=k) == {label: label for label in stored} or total < k

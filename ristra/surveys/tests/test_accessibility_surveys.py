@@ -56,6 +56,8 @@ def test_survey_screens_pass_axe(
         reverse("surveys:builder_section", args=[survey.pk, 0]),
         reverse("surveys:builder_scale", args=[survey.pk, "agree5"]),
         reverse("surveys:builder_details", args=[survey.pk]),
+        reverse("surveys:builder_labels", args=[survey.pk]),
+        reverse("surveys:builder_item_remove", args=[survey.pk, "con1"]),
         reverse("surveys:preview", args=[survey.pk]),
         reverse("surveys:import", args=[survey.pk]),
         reverse("surveys:benchmark", args=[survey.pk]),
@@ -77,6 +79,14 @@ def test_survey_screens_pass_axe(
     problems = violations(page)
     if problems:
         found["builder item form with errors"] = problems
+    # A removal refused (responses exist): the confirmation page with its error summary.
+    page.goto(site["url"] + reverse("surveys:builder_item_remove", args=[survey.pk, "con1"]))
+    page.click("button[type=submit]")
+    problems = violations(page)
+    if problems:
+        found["refused removal"] = problems
+    # Results by unit, on an invitation survey that carries units.
+    found.update(_unit_results_problems(page, site))
     # The respondent's form without an account, and with errors shown.
     anonymous = browser.new_context().new_page()
     anonymous.goto(site["url"] + reverse("surveys:respond_link", args=[survey.link_key]))
@@ -84,3 +94,51 @@ def test_survey_screens_pass_axe(
     if problems:
         found["respondent form"] = problems
     assert found == {}
+
+
+def _unit_results_problems(page: Any, site: dict[str, str]) -> dict[str, list[str]]:
+    import datetime as dt
+
+    from ristra.people.models import OrgUnit, Person, Stage
+    from ristra.surveys import services
+    from ristra.surveys.models import UNIT_KEY
+    from ristra.surveys.tests.conftest import example_text
+
+    survey = services.survey_create(
+        title="Units",
+        wave="2026",
+        mode="invitations",
+        instrument_text=example_text(),
+        status="open",
+        carry_unit=True,
+        filter_split=UNIT_KEY,
+    )
+    people = []
+    for name, n in (("Surgery", 12), ("Medicine", 10), ("Tiny Lab", 3)):
+        unit = OrgUnit.objects.create(name=name, code=f"a11y-{name}", kind="department")
+        for i in range(n):
+            person = Person.objects.create(given_name=f"{name}{i}", family_name="A")
+            Stage.objects.create(
+                person=person,
+                kind="faculty_appointment",
+                key=f"f{i}",
+                start_date=dt.date(2020, 1, 1),
+                org_unit=unit,
+            )
+            people.append(person)
+    invitations = services.invitations_create(
+        survey=survey, people=[(p, "Faculty", "") for p in people]
+    )
+    for n, invitation in enumerate(invitations[:20]):
+        services.response_submit_invitation(
+            invitation_id=invitation.pk,
+            answers=services.Answers({"con1": 1 + n % 5, "voi1": 1 + n % 4}, {"role": "Faculty"}),
+        )
+    found = {}
+    url = reverse("surveys:results", args=[survey.pk])
+    for query in (f"?by={UNIT_KEY}", "?within=Surgery&by=gender"):
+        page.goto(site["url"] + url + query)
+        problems = violations(page)
+        if problems:
+            found[url + query] = problems
+    return found

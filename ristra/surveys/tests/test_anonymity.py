@@ -136,3 +136,54 @@ def test_closing_seals_the_last_responses(survey_factory: Any) -> None:
     assert Response.objects.filter(survey=survey, sealed=False).count() == 3
     services.survey_set_status(survey=survey, status="closed")
     assert not Response.objects.filter(survey=survey, sealed=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_carried_unit_is_only_a_label_and_never_a_small_one(survey_factory: Any) -> None:
+    """With ``carry_unit`` a response stores its invitee's unit as a label: never the
+    invitation, the person or the unit's id, and never a label fewer than ``min_group``
+    invitees (while open) or responses (once closed) share."""
+    from ristra.analytics.disclosure import POOLED
+    from ristra.people.models import OrgUnit, Stage
+    from ristra.surveys.models import UNIT_KEY
+
+    survey = survey_factory(mode="invitations", carry_unit=True, min_group=5)
+    invited = []
+    units = {}
+    for name, n in (("Surgery", 12), ("Anatomy", 6), ("Tiny Lab", 2), ("Small Office", 3)):
+        units[name] = OrgUnit.objects.create(name=name, code=f"c-{name}", kind="department")
+        for i in range(n):
+            person = Person.objects.create(given_name=f"{name}{i}", family_name="Test")
+            Stage.objects.create(
+                person=person,
+                kind="faculty_appointment",
+                key=f"f{i}",
+                start_date=dt.date(2020, 1, 1),
+                org_unit=units[name],
+            )
+            invited.append(person)
+    invitations = services.invitations_create(
+        survey=survey, people=[(p, "Faculty", "") for p in invited], on=dt.date(2026, 3, 2)
+    )
+    answering = [i for i in invitations if i.unit != "Anatomy"] + [
+        i for i in invitations if i.unit == "Anatomy"
+    ][:2]
+    for invitation in answering:
+        services.response_submit_invitation(
+            invitation_id=invitation.pk, answers=services.Answers({"con1": 4}, {})
+        )
+    rows = list(Response.objects.filter(survey=survey).values_list("demographics", flat=True))
+    assert all(set(d) == {UNIT_KEY} for d in rows)
+    # while open: small units (2 and 3 invitees) are pooled at once, large ones keep names
+    assert {d[UNIT_KEY] for d in rows} == {"Surgery", "Anatomy", POOLED}
+    forbidden = {str(i.pk) for i in invitations} | {str(p.pk) for p in invited}
+    forbidden |= {str(u.pk) for u in units.values()} | {u.code for u in units.values()}
+    for d in rows:
+        assert d[UNIT_KEY] not in forbidden
+    # once closed: Anatomy's 2 responses are too few to keep a name of their own
+    services.survey_set_status(survey=survey, status="closed")
+    stored: dict[str, int] = {}
+    for d in Response.objects.filter(survey=survey).values_list("demographics", flat=True):
+        stored[d[UNIT_KEY]] = stored.get(d[UNIT_KEY], 0) + 1
+    assert stored == {"Surgery": 12, POOLED: 7}
+    assert all(n >= survey.min_group for n in stored.values())

@@ -28,6 +28,10 @@ def _builder(survey: Any) -> str:
     return reverse("surveys:builder", args=[survey.pk])
 
 
+def _remove_url(survey: Any, key: str) -> str:
+    return reverse("surveys:builder_item_remove", args=[survey.pk, key])
+
+
 def _item_url(survey: Any, key: str | None = None) -> str:
     if key is None:
         return reverse("surveys:builder_item_new", args=[survey.pk])
@@ -52,7 +56,9 @@ def test_the_builder_lists_sections_and_items_in_order(client_for: Any, survey_f
     body = response.content.decode()
     assert body.index("con1") < body.index("con2") < body.index("voi4") < body.index("gender")
     assert "Your place in the school" in body
-    assert 'value="up"' in body and 'value="remove"' in body
+    assert 'value="up"' in body and 'value="remove"' not in body
+    # removing goes through a confirmation page
+    assert reverse("surveys:builder_item_remove", args=[survey.pk, "con1"]) in body
 
 
 @pytest.mark.django_db
@@ -172,7 +178,7 @@ def test_removing_items_and_sections(client_for: Any, survey_factory: Any):
     survey = survey_factory()
     client = client_for("analyst")
     for key in ("voi1", "voi2", "voi3", "voi4"):
-        assert client.post(_builder(survey), {"action": "remove", "key": key}).status_code == 302
+        assert client.post(_remove_url(survey, key)).status_code == 302
     instrument = _reloaded(survey)
     assert "voice" not in instrument.factors  # its last item went, so did the factor
     assert "growth" in instrument.clusters  # development still belongs to it
@@ -204,10 +210,12 @@ def test_title_and_version(client_for: Any, survey_factory: Any):
     fill(survey, 6)  # allowed after responses too
     client = client_for("analyst")
     url = reverse("surveys:builder_details", args=[survey.pk])
-    response = client.post(url, {"title": "Climate 2026", "version": ""})
+    key = survey.instrument_key
+    response = client.post(url, {"key": key, "title": "Climate 2026", "version": ""})
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
-    assert client.post(url, {"title": "Climate 2026", "version": "1.1"}).status_code == 302
+    response = client.post(url, {"key": key, "title": "Climate 2026", "version": "1.1"})
+    assert response.status_code == 302
     instrument = _reloaded(survey)
     assert (instrument.title, instrument.version) == ("Climate 2026", "1.1")
     assert survey.instrument_version == "1.1"
@@ -284,9 +292,10 @@ def test_breaking_changes_are_refused_once_responses_exist(client_for: Any, surv
     client = client_for("analyst")
     body = client.get(_builder(survey)).content.decode()
     assert "Responses exist" in body
-    response = client.post(_builder(survey), {"action": "remove", "key": "con1"})
+    response = client.post(_remove_url(survey, "con1"))
     assert response.status_code == 400
     body = response.content.decode()
+    assert 'id="error-summary"' in body and "Remove item “con1”?" in body
     assert "Responses exist, so this change would break them" in body
     assert "item &#x27;con1&#x27;: has answers and cannot be removed or renamed." in body
     response = client.post(_item_url(survey), {**LIKERT, "section": "0"})
@@ -339,6 +348,8 @@ def _urls(survey: Any) -> list[str]:
         reverse("surveys:builder_scale", args=[survey.pk, "agree5"]),
         reverse("surveys:builder_scale_new", args=[survey.pk]),
         reverse("surveys:builder_details", args=[survey.pk]),
+        reverse("surveys:builder_labels", args=[survey.pk]),
+        _remove_url(survey, "con1"),
     ]
 
 
@@ -364,3 +375,109 @@ def test_other_roles_cannot_use_the_builder(client_for: Any, survey_factory: Any
         assert status in refused, url
     survey.refresh_from_db()
     assert survey.instrument_text == before
+
+
+@pytest.mark.django_db
+def test_the_instrument_key_changes_until_the_first_response(
+    client_for: Any, survey_factory: Any
+) -> None:
+    survey = survey_factory()
+    client = client_for("analyst")
+    url = reverse("surveys:builder_details", args=[survey.pk])
+    old = survey.instrument_key
+    page = client.get(url).content.decode()
+    assert f'value="{old}"' in page and "year over year" in page
+    data = {"title": "Climate", "version": "1"}
+    response = client.post(url, {**data, "key": "2nd"})
+    assert response.status_code == 400
+    assert "Use a letter first" in response.content.decode()
+    assert client.post(url, {**data, "key": "climate_b"}).status_code == 302
+    survey.refresh_from_db()
+    assert _reloaded(survey).key == "climate_b" == survey.instrument_key
+    assert "key: climate_b" in survey.instrument_text
+    # Once responses exist the breaking-change rule refuses it, saying why
+    fill(survey, 6)
+    response = client.post(url, {**data, "key": "climate_c"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "instrument key: &#x27;climate_b&#x27; cannot become &#x27;climate_c&#x27;" in body
+    assert "Year-over-year change and the survey indicators find earlier waves" in body
+    survey.refresh_from_db()
+    assert survey.instrument_key == "climate_b"
+    # the same key with a new title is still fine
+    assert client.post(url, {**data, "key": "climate_b", "title": "Climate II"}).status_code == 302
+    assert _reloaded(survey).title == "Climate II"
+
+
+@pytest.mark.django_db
+def test_factor_and_cluster_labels(client_for: Any, survey_factory: Any) -> None:
+    survey = survey_factory()
+    fill(survey, 6)  # labels may change after responses: answers do not depend on them
+    instrument = survey.instrument
+    client = client_for("analyst")
+    url = reverse("surveys:builder_labels", args=[survey.pk])
+    page = client.get(url).content.decode()
+    for factor in instrument.factors.values():
+        assert f'value="{factor.label}"' in page
+    data = {f"factor_{k}": f.label for k, f in instrument.factors.items()}
+    data |= {f"cluster_{k}": label for k, label in instrument.clusters.items()}
+    response = client.post(url, {**data, "factor_voice": "", "cluster_growth": "Growing"})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    response = client.post(
+        url, {**data, "factor_voice": "A say in decisions", "cluster_growth": "Growing"}
+    )
+    assert response.status_code == 302
+    saved = _reloaded(survey)
+    assert saved.factors["voice"].label == "A say in decisions"
+    assert saved.factors["voice"].cluster == instrument.factors["voice"].cluster
+    assert saved.clusters["growth"] == "Growing"
+    assert [i.factor for i in saved.likert_items] == [i.factor for i in instrument.likert_items]
+    # the YAML editor reads the same text back
+    assert "A say in decisions" in survey.instrument_text
+    # the results use the new labels
+    from ristra.surveys.models import Survey
+    from ristra.surveys.results import build_report
+
+    report = build_report(Survey.objects.get(pk=survey.pk), breakdowns=False)
+    labels = [r[0] for r in next(s for s in report.sections if s.key == "scores").rows]
+    assert "A say in decisions" in labels and "Growing" in labels
+
+
+@pytest.mark.django_db
+def test_removing_an_item_asks_first(client_for: Any, survey_factory: Any) -> None:
+    survey = survey_factory()
+    before = survey.instrument_text
+    client = client_for("analyst")
+    page = client.get(_remove_url(survey, "voi4"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Remove item “voi4”?" in body
+    assert survey.instrument.item("voi4").text in body
+    assert '<form method="post"' in body and 'type="submit"' in body
+    assert f'href="{_builder(survey)}"' in body  # Cancel goes back, changing nothing
+    survey.refresh_from_db()
+    assert survey.instrument_text == before  # showing the page removes nothing
+    # the builder no longer removes without the confirmation step
+    response = client.post(_builder(survey), {"action": "remove", "key": "voi4"})
+    assert response.status_code == 400
+    assert "voi4" in [k for ks in _keys(_reloaded(survey)) for k in ks]
+    response = client.post(_remove_url(survey, "voi4"))
+    assert response.status_code == 302 and response["Location"] == _builder(survey)
+    assert "voi4" not in [k for ks in _keys(_reloaded(survey)) for k in ks]
+    assert client.get(_remove_url(survey, "voi4")).status_code == 404
+    assert client.post(_remove_url(survey, "nope")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_confirmation_says_when_a_factor_goes_with_its_last_item(
+    client_for: Any, survey_factory: Any
+) -> None:
+    survey = survey_factory()
+    client = client_for("analyst")
+    for key in ("voi1", "voi2", "voi3"):
+        assert client.post(_remove_url(survey, key)).status_code == 302
+    body = client.get(_remove_url(survey, "voi4")).content.decode()
+    assert "It is the last statement of the factor" in body
+    body = client.get(_remove_url(survey, "con1")).content.decode()
+    assert "It is the last statement of the factor" not in body

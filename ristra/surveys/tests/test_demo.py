@@ -92,6 +92,32 @@ def test_the_report_command_writes_the_published_survey(
     text = (tmp_path / "survey.csv").read_text(encoding="utf-8-sig")
     assert "Campus climate survey (2026)" in text
     assert "Connection to the community" in text
+    assert "Response rate by unit" in text and "Unit (person record)" in text
+
+
+@pytest.mark.django_db
+def test_the_demo_survey_carries_units_honestly(demo_surveys: int) -> None:
+    from ristra.analytics.disclosure import POOLED
+    from ristra.surveys.models import UNIT_KEY
+    from ristra.surveys.results import build_report
+
+    survey = Survey.objects.get(wave="2026")
+    assert survey.carry_unit
+    invited_units = set(Invitation.objects.filter(survey=survey).values_list("unit", flat=True))
+    assert len(invited_units - {""}) >= 5
+    stored: dict[str, int] = {}
+    for d in Response.objects.filter(survey=survey).values_list("demographics", flat=True):
+        stored[d.get(UNIT_KEY, "")] = stored.get(d.get(UNIT_KEY, ""), 0) + 1
+    # every stored unit label is shared by at least the smallest group shown
+    assert all(n >= survey.min_group for n in stored.values()), stored
+    assert "" not in stored  # everyone invited has a unit, or is pooled
+    report = build_report(survey, breakdowns=True, by=UNIT_KEY)
+    rates = next(s for s in report.sections if s.key == "response_rate_unit")
+    assert len(rates.rows) == len(invited_units) + 1  # and the total
+    by_unit = next(s for s in report.sections if s.key == f"by_{UNIT_KEY}")
+    shown = [r for r in by_unit.rows if r[1] is not None]
+    assert len(shown) >= 2  # scores for some named units ...
+    assert POOLED in stored  # ... and the small ones pooled
 
 
 @pytest.mark.django_db
