@@ -124,6 +124,25 @@ def section_remove(document: Document, index: int) -> bool:
     return True
 
 
+def left_empty(document: Document, keys: set[str]) -> tuple[list[str], list[str]]:
+    """The factors and clusters that removing the items ``keys`` would leave empty (saving
+    drops them with the items), in the instrument's order."""
+    items = [item for section in document["sections"] for item in section["items"]]
+    kept = {item.get("factor") for item in items if item["key"] not in keys}
+    losing = {item.get("factor") for item in items if item["key"] in keys}
+    factors = [k for k in document["factors"] if k in losing and k not in kept]
+    kept_clusters = {
+        factor.get("cluster") for k, factor in document["factors"].items() if k not in factors
+    }
+    clusters = [
+        k
+        for k in document["clusters"]
+        if k not in kept_clusters
+        and any(document["factors"][f].get("cluster") == k for f in factors)
+    ]
+    return factors, clusters
+
+
 def section_move(document: Document, index: int, step: int) -> bool:
     sections = document["sections"]
     target = index + step

@@ -24,6 +24,11 @@ urlpatterns = [
         views.builder_section,
         name="builder_section",
     ),
+    path(
+        "<int:survey_id>/builder/sections/<int:index>/remove/",
+        views.builder_section_remove,
+        name="builder_section_remove",
+    ),
     path("<int:survey_id>/builder/add-scale/", views.builder_scale, name="builder_scale_new"),
     path("<int:survey_id>/builder/scales/<str:key>/", views.builder_scale, name="builder_scale"),
     path("<int:survey_id>/preview/", views.preview, name="preview"),

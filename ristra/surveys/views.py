@@ -4,6 +4,7 @@ anonymous link or a personal invitation link; no sign-in)."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -185,13 +186,15 @@ def instrument_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
 
 
 # --- the instrument builder: the same instrument, one form per item -------------------
-#: Removing an item goes through its confirmation page (``builder_item_remove``).
-BUILDER_ACTIONS = ("up", "down", "section_up", "section_down", "section_remove")
+#: Removing an item or a section goes through its confirmation page
+#: (``builder_item_remove``, ``builder_section_remove``).
+BUILDER_ACTIONS = ("up", "down", "section_up", "section_down")
 
 
 @access.permission_required(MANAGE)
 def instrument_builder(request: HttpRequest, survey_id: int) -> HttpResponse:
-    """Sections and items in order, with buttons to move, edit, remove and add them."""
+    """Sections and items in order, with buttons to move them and links to edit, remove
+    (after confirming) and add them."""
     survey = get_survey_for_manager(request.user, survey_id)
     document = builder.document_of(survey)
     problems: list[str] = []
@@ -207,8 +210,6 @@ def instrument_builder(request: HttpRequest, survey_id: int) -> HttpResponse:
             done = builder.item_move(document, key, -1 if action == "up" else 1)
         elif action in ("section_up", "section_down"):
             done = builder.section_move(document, index, -1 if action == "section_up" else 1)
-        elif action == "section_remove":
-            done = builder.section_remove(document, index)
         if action not in BUILDER_ACTIONS:
             problems = [_("Unknown action.")]
         elif not done:
@@ -292,10 +293,53 @@ def builder_item(request: HttpRequest, survey_id: int, key: str | None = None) -
     )
 
 
+def _builder_remove(
+    request: HttpRequest,
+    survey: Any,
+    document: dict[str, Any],
+    *,
+    keys: list[str],
+    remove: Callable[[dict[str, Any]], object],
+    done: str,
+    context: dict[str, Any],
+    stale: str = "",
+) -> HttpResponse:
+    """One removal confirmation page (an item, or a section with its items): GET names what
+    would go, with Remove and Cancel; only a POST removes it, saving through the parser and
+    the breaking-change rule, whose refusals are shown in the error summary. ``stale``, when
+    given, refuses the POST instead (what the page showed has changed since)."""
+    form = forms.Form(data={})
+    form.is_valid()
+    if request.method == "POST":
+        if stale:
+            form.add_error(None, stale)
+        else:
+            changed = copy.deepcopy(document)
+            remove(changed)
+            problems = builder.document_save(survey=survey, document=changed)
+            if not problems:
+                messages.success(request, done)
+                return redirect("surveys:builder", survey.pk)
+            _refused(form, problems)
+    factors, clusters = builder.left_empty(document, set(keys))
+    return render(
+        request,
+        "surveys/builder_remove.html",
+        _ctx(
+            survey=survey,
+            empty_factors=[(k, document["factors"][k]["label"]) for k in factors],
+            empty_clusters=[(k, document["clusters"][k]) for k in clusters],
+            locked=survey.responses.exists(),
+            form=form,
+            **context,
+        ),
+        status=400 if form.errors else 200,
+    )
+
+
 @access.permission_required(MANAGE)
 def builder_item_remove(request: HttpRequest, survey_id: int, key: str) -> HttpResponse:
-    """Remove an item after confirming: GET names the item with Remove and Cancel; only a
-    POST removes it (through the parser and the breaking-change rule)."""
+    """Remove an item after confirming (``_builder_remove``)."""
     survey = get_survey_for_manager(request.user, survey_id)
     document = builder.document_of(survey)
     where = builder.find_item(document, key)
@@ -303,37 +347,65 @@ def builder_item_remove(request: HttpRequest, survey_id: int, key: str) -> HttpR
         raise Http404
     s, i = where
     item = document["sections"][s]["items"][i]
-    form = forms.Form(data={})
-    form.is_valid()
-    if request.method == "POST":
-        builder.item_remove(document, key)
-        problems = builder.document_save(survey=survey, document=document)
-        if not problems:
-            messages.success(request, _("Item “%(key)s” removed.") % {"key": key})
-            return redirect("surveys:builder", survey.pk)
-        _refused(form, problems)
-        document = builder.document_of(survey)
     factor = item.get("factor")
-    siblings = [
-        other
-        for section in document["sections"]
-        for other in section["items"]
-        if factor and other.get("factor") == factor
-    ]
-    return render(
+    return _builder_remove(
         request,
-        "surveys/builder_remove.html",
-        _ctx(
-            survey=survey,
-            item=item,
-            heading=_("Remove item “%(key)s”?") % {"key": key},
-            section_title=document["sections"][s]["title"],
-            factor_label=document["factors"].get(factor, {}).get("label", "") if factor else "",
-            last_of_factor=len(siblings) == 1,
-            locked=survey.responses.exists(),
-            form=form,
-        ),
-        status=400 if form.errors else 200,
+        survey,
+        document,
+        keys=[key],
+        remove=lambda document: builder.item_remove(document, key),
+        done=_("Item “%(key)s” removed.") % {"key": key},
+        context={
+            "item": item,
+            "heading": _("Remove item “%(key)s”?") % {"key": key},
+            "section_title": document["sections"][s]["title"],
+            "factor_label": document["factors"].get(factor, {}).get("label", "") if factor else "",
+        },
+    )
+
+
+@access.permission_required(MANAGE)
+def builder_section_remove(request: HttpRequest, survey_id: int, index: int) -> HttpResponse:
+    """Remove a section and its items after confirming (``_builder_remove``). Sections are
+    addressed by position, so the page posts the keys it listed: if the section at that
+    position no longer holds them (moved or edited meanwhile), nothing is removed and the
+    page shows what it holds now."""
+    survey = get_survey_for_manager(request.user, survey_id)
+    document = builder.document_of(survey)
+    if not 0 <= index < len(document["sections"]):
+        raise Http404
+    section = document["sections"][index]
+    keys = [item["key"] for item in section["items"]]
+    n = index + 1
+    stale = ""
+    if request.method == "POST" and request.POST.get("items", "").split() != keys:
+        stale = _(
+            "Section %(n)d has changed since the page was shown: check what it holds now "
+            "and confirm again."
+        ) % {"n": n}
+    title = section["title"]
+    return _builder_remove(
+        request,
+        survey,
+        document,
+        keys=keys,
+        remove=lambda document: builder.section_remove(document, index),
+        done=_("Section %(n)d removed with its items.") % {"n": n},
+        stale=stale,
+        context={
+            "section_items": [
+                (item, document["factors"].get(item.get("factor"), {}).get("label", ""))
+                for item in section["items"]
+            ],
+            "section_number": n,
+            "section_title": title,
+            "section_keys": " ".join(keys),
+            "heading": (
+                _("Remove section %(n)d, “%(title)s”?") % {"n": n, "title": title}
+                if title
+                else _("Remove section %(n)d?") % {"n": n}
+            ),
+        },
     )
 
 

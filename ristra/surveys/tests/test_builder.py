@@ -32,6 +32,15 @@ def _remove_url(survey: Any, key: str) -> str:
     return reverse("surveys:builder_item_remove", args=[survey.pk, key])
 
 
+def _section_remove_url(survey: Any, index: int) -> str:
+    return reverse("surveys:builder_section_remove", args=[survey.pk, index])
+
+
+def _section_keys(survey: Any, index: int) -> str:
+    """What the confirmation page posts: the keys of the section it showed (as saved now)."""
+    return " ".join(_reloaded(survey).sections[index][1])
+
+
 def _item_url(survey: Any, key: str | None = None) -> str:
     if key is None:
         return reverse("surveys:builder_item_new", args=[survey.pk])
@@ -57,8 +66,10 @@ def test_the_builder_lists_sections_and_items_in_order(client_for: Any, survey_f
     assert body.index("con1") < body.index("con2") < body.index("voi4") < body.index("gender")
     assert "Your place in the school" in body
     assert 'value="up"' in body and 'value="remove"' not in body
-    # removing goes through a confirmation page
+    assert 'value="section_remove"' not in body
+    # removing an item or a section goes through a confirmation page
     assert reverse("surveys:builder_item_remove", args=[survey.pk, "con1"]) in body
+    assert _section_remove_url(survey, 0) in body
 
 
 @pytest.mark.django_db
@@ -184,7 +195,9 @@ def test_removing_items_and_sections(client_for: Any, survey_factory: Any):
     assert "growth" in instrument.clusters  # development still belongs to it
     titles = [t for t, _ in instrument.sections]
     index = titles.index("In your own words")
-    response = client.post(_builder(survey), {"action": "section_remove", "section": index})
+    response = client.post(
+        _section_remove_url(survey, index), {"items": _section_keys(survey, index)}
+    )
     assert response.status_code == 302
     instrument = _reloaded(survey)
     assert "In your own words" not in [t for t, _ in instrument.sections]
@@ -350,6 +363,7 @@ def _urls(survey: Any) -> list[str]:
         reverse("surveys:builder_details", args=[survey.pk]),
         reverse("surveys:builder_labels", args=[survey.pk]),
         _remove_url(survey, "con1"),
+        _section_remove_url(survey, 0),
     ]
 
 
@@ -371,7 +385,8 @@ def test_other_roles_cannot_use_the_builder(client_for: Any, survey_factory: Any
     refused = (302,) if who is None else (403, 404)  # anonymous: to the sign-in page
     for url in _urls(survey):
         assert client.get(url).status_code in refused, url
-        status = client.post(url, {**LIKERT, "action": "remove", "key": "con1"}).status_code
+        data = {**LIKERT, "action": "remove", "key": "con1", "items": _section_keys(survey, 0)}
+        status = client.post(url, data).status_code
         assert status in refused, url
     survey.refresh_from_db()
     assert survey.instrument_text == before
@@ -481,3 +496,113 @@ def test_the_confirmation_says_when_a_factor_goes_with_its_last_item(
     assert "It is the last statement of the factor" in body
     body = client.get(_remove_url(survey, "con1")).content.decode()
     assert "It is the last statement of the factor" not in body
+
+
+@pytest.mark.django_db
+def test_removing_a_section_asks_first(client_for: Any, survey_factory: Any) -> None:
+    survey = survey_factory()
+    before = survey.instrument_text
+    client = client_for("analyst")
+    index = [t for t, _ in survey.instrument.sections].index("Growing here")
+    keys = survey.instrument.sections[index][1]
+    page = client.get(_section_remove_url(survey, index))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"Remove section {index + 1}, “Growing here”?" in body
+    for key in keys:  # every item that would go with it, with its text
+        assert f"<code>{key}</code>" in body
+        assert survey.instrument.item(key).text in body
+    # development and voice have no statement elsewhere, and growth has no other factor
+    factors = survey.instrument.factors
+    assert "These factors have no statement outside this section" in body
+    for key in ("development", "voice"):
+        assert f"<li>{factors[key].label} (<code>{key}</code>)</li>" in body
+    assert "<code>connection</code>" not in body
+    assert "These clusters are left without factors and go too:" in body
+    assert f"<li>{survey.instrument.clusters['growth']} (<code>growth</code>)</li>" in body
+    assert "Responses exist" not in body
+    assert f'href="{_builder(survey)}"' in body  # Cancel goes back, changing nothing
+    assert f'name="items" value="{" ".join(keys)}"' in body
+    survey.refresh_from_db()
+    assert survey.instrument_text == before  # showing the page removes nothing
+    # the builder no longer removes a section without the confirmation step
+    response = client.post(_builder(survey), {"action": "section_remove", "section": index})
+    assert response.status_code == 400
+    survey.refresh_from_db()
+    assert survey.instrument_text == before
+    response = client.post(_section_remove_url(survey, index), {"items": " ".join(keys)})
+    assert response.status_code == 302 and response["Location"] == _builder(survey)
+    instrument = _reloaded(survey)
+    assert "Growing here" not in [t for t, _ in instrument.sections]
+    assert not set(keys) & {item.key for item in instrument.items}
+    assert "development" not in instrument.factors and "voice" not in instrument.factors
+    assert "growth" not in instrument.clusters  # both of its factors went
+    assert client.get(_section_remove_url(survey, 99)).status_code == 404
+    assert client.post(_section_remove_url(survey, 99), {"items": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_factor_with_a_statement_elsewhere_stays_with_its_cluster(
+    client_for: Any, survey_factory: Any
+) -> None:
+    survey = survey_factory()
+    client = client_for("analyst")
+    # aut4, the last item of section 1, moves into section 2: authenticity keeps a statement
+    assert client.post(_builder(survey), {"action": "down", "key": "aut4"}).status_code == 302
+    body = client.get(_section_remove_url(survey, 0)).content.decode()
+    assert "<code>aut1</code>" in body and "<code>aut4</code>" not in body
+    assert "<code>connection</code>" in body and "<code>authenticity</code>" not in body
+    assert "These clusters are left without factors" not in body  # belonging keeps one
+    response = client.post(_section_remove_url(survey, 0), {"items": _section_keys(survey, 0)})
+    assert response.status_code == 302
+    instrument = _reloaded(survey)
+    assert "connection" not in instrument.factors
+    assert instrument.factors["authenticity"].cluster == "belonging"
+    assert "belonging" in instrument.clusters
+    assert _keys(instrument)[0][0] == "aut4"
+
+
+@pytest.mark.django_db
+def test_a_section_that_changed_since_the_page_was_shown_is_kept(
+    client_for: Any, survey_factory: Any
+) -> None:
+    survey = survey_factory()
+    client = client_for("analyst")
+    shown = _section_keys(survey, 0)
+    # meanwhile sections 1 and 2 swap places: position 0 now holds another section
+    swap = client.post(_builder(survey), {"action": "section_down", "section": "0"})
+    assert swap.status_code == 302
+    before = _reloaded(survey).sections
+    response = client.post(_section_remove_url(survey, 0), {"items": shown})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="error-summary"' in body and "Section 1 has changed since the page was shown" in body
+    assert "How people are treated" in body  # what position 0 holds now
+    assert _reloaded(survey).sections == before
+    assert client.post(_section_remove_url(survey, 0)).status_code == 400  # no keys: kept too
+    assert _reloaded(survey).sections == before
+
+
+@pytest.mark.django_db
+def test_removing_a_section_is_refused_once_responses_exist(
+    client_for: Any, survey_factory: Any
+) -> None:
+    survey = survey_factory()
+    fill(survey, 6)
+    before = survey.instrument_text
+    client = client_for("analyst")
+    index = [t for t, _ in survey.instrument.sections].index("In your own words")
+    keys = survey.instrument.sections[index][1]
+    body = client.get(_section_remove_url(survey, index)).content.decode()
+    assert "Responses exist: a section whose items have answers cannot be removed" in body
+    response = client.post(_section_remove_url(survey, index), {"items": " ".join(keys)})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="error-summary"' in body
+    assert f"Remove section {index + 1}, “In your own words”?" in body
+    assert "Responses exist, so this change would break them" in body
+    assert len(keys) == 2
+    for key in keys:  # each offending item named
+        assert f"item &#x27;{key}&#x27;: has answers and cannot be removed or renamed." in body
+    survey.refresh_from_db()
+    assert survey.instrument_text == before
