@@ -58,6 +58,7 @@ def test_survey_screens_pass_axe(
         reverse("surveys:builder_details", args=[survey.pk]),
         reverse("surveys:builder_labels", args=[survey.pk]),
         reverse("surveys:builder_item_remove", args=[survey.pk, "con1"]),
+        reverse("surveys:builder_section_remove", args=[survey.pk, 0]),
         reverse("surveys:preview", args=[survey.pk]),
         reverse("surveys:import", args=[survey.pk]),
         reverse("surveys:benchmark", args=[survey.pk]),
@@ -73,18 +74,21 @@ def test_survey_screens_pass_axe(
         problems = violations(page)
         if problems:
             found[path] = problems
-    # The builder's item form with errors shown, and a refused breaking change.
-    page.goto(site["url"] + reverse("surveys:builder_item_new", args=[survey.pk]))
-    page.click("button[type=submit]")
-    problems = violations(page)
-    if problems:
-        found["builder item form with errors"] = problems
-    # A removal refused (responses exist): the confirmation page with its error summary.
-    page.goto(site["url"] + reverse("surveys:builder_item_remove", args=[survey.pk, "con1"]))
-    page.click("button[type=submit]")
-    problems = violations(page)
-    if problems:
-        found["refused removal"] = problems
+    # Forms with their error summary: the builder's item form, and removals refused
+    # because responses exist. The page's own button (the header's Sign out is a submit
+    # button too), and the summary must be there: a check of another page proves nothing.
+    refused = {
+        "builder item form with errors": reverse("surveys:builder_item_new", args=[survey.pk]),
+        "refused item removal": reverse("surveys:builder_item_remove", args=[survey.pk, "con1"]),
+        "refused section removal": reverse("surveys:builder_section_remove", args=[survey.pk, 0]),
+    }
+    for name, path in refused.items():
+        page.goto(site["url"] + path)
+        page.click("main button[type=submit]")
+        assert page.locator("#error-summary").count() == 1, (name, page.url)
+        problems = violations(page)
+        if problems:
+            found[name] = problems
     # Results by unit, on an invitation survey that carries units.
     found.update(_unit_results_problems(page, site))
     # The respondent's form without an account, and with errors shown.
