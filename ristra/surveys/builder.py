@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
 
 from ristra.analytics.surveys import InstrumentError, instrument_document
 from ristra.surveys import services
@@ -49,6 +50,11 @@ def document_save(*, survey: Survey, document: Document) -> list[str]:
         services.survey_set_instrument(survey=survey, text=document_text(document, fmt), fmt=fmt)
     except InstrumentError as error:
         return list(error.messages)
+    except services.InstrumentChangeRefused as refused:
+        return [
+            str(_("Responses exist, so this change would break them:")),
+            *refused.problems,
+        ]
     except services.SubmissionRefused as refused:
         return [str(refused)]
     return []

@@ -49,6 +49,18 @@ class SubmissionRefused(ValueError):
     """A submission that must not be stored; the message is shown to the respondent."""
 
 
+class InstrumentChangeRefused(SubmissionRefused):
+    """An instrument change that would break stored responses; ``problems`` names each
+    offending item, so a screen can list them one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            _("Responses exist, so this change would break them: %(problems)s")
+            % {"problems": " ".join(self.problems)}
+        )
+
+
 def instrument_check(text: str, fmt: str) -> Instrument:
     """The parsed instrument (raises ``InstrumentError`` naming what is wrong)."""
     return instrument_load(text, fmt=fmt)
@@ -85,10 +97,7 @@ def survey_set_instrument(*, survey: Survey, text: str, fmt: str) -> Survey:
     if survey.responses.exists():
         problems = instrument_breaking_changes(survey.instrument, instrument)
         if problems:
-            raise SubmissionRefused(
-                _("Responses exist, so this change would break them: %(problems)s")
-                % {"problems": " ".join(problems)}
-            )
+            raise InstrumentChangeRefused(problems)
     survey.instrument_text = text
     survey.instrument_format = fmt
     survey.instrument_key = instrument.key

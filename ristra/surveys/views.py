@@ -172,6 +172,11 @@ def instrument_edit(request: HttpRequest, survey_id: int) -> HttpResponse:
                 services.survey_set_instrument(
                     survey=survey, text=form.cleaned_data["text"], fmt=form.cleaned_data["fmt"]
                 )
+            except services.InstrumentChangeRefused as refused:
+                form.add_error(None, _("Responses exist, so this change would break them:"))
+                for problem in refused.problems:
+                    form.add_error(None, problem)
+                preview = form.instrument
             except services.SubmissionRefused as refused:
                 form.add_error(None, str(refused))
                 preview = form.instrument

@@ -3,6 +3,7 @@ breaking changes are refused once responses exist, and only managers reach it.""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -602,7 +603,8 @@ def test_removing_a_section_is_refused_once_responses_exist(
     assert f"Remove section {index + 1}, “In your own words”?" in body
     assert "Responses exist, so this change would break them" in body
     assert len(keys) == 2
-    for key in keys:  # each offending item named
-        assert f"item &#x27;{key}&#x27;: has answers and cannot be removed or renamed." in body
+    for key in keys:  # each offending item named, each on its own line of the summary
+        problem = f"item &#x27;{key}&#x27;: has answers and cannot be removed or renamed."
+        assert re.search(r"<li>\s*(<a [^>]*>)?\s*" + re.escape(problem), body), key
     survey.refresh_from_db()
     assert survey.instrument_text == before
