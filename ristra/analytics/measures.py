@@ -513,20 +513,26 @@ def _query(
     return Query(measure, key, bound, build)
 
 
-@functools.cache
-def _binding_compiler(compiler_type: type) -> Any:
+_compilers: dict[str, Any] = {}
+
+
+def _binding_compiler(backend: BaseBackend) -> Any:
     """The backend's SQL compiler, also writing :class:`_Bound` as ``CAST($name AS type)``."""
+    compiler = _compilers.get(backend.name)
+    if compiler is None:
+        base: Any = type(getattr(backend, "compiler"))  # noqa: B009
 
-    class Binding(compiler_type):  # type: ignore[valid-type,misc]
-        def visit__Bound(self, op: _Bound, *, name: str, dtype: idt.DataType) -> Any:
-            return self.cast(sge.Placeholder(this=name), dtype)
+        class Binding(base):  # type: ignore[misc]
+            def visit__Bound(self, op: _Bound, *, name: str, dtype: idt.DataType) -> Any:
+                return self.cast(sge.Placeholder(this=name), dtype)
 
-    return Binding()
+        compiler = _compilers[backend.name] = Binding()
+    return compiler
 
 
 def _compile(query: Query, backend: BaseBackend) -> _Prepared:
     expr = query.statement()
-    compiler = _binding_compiler(type(getattr(backend, "compiler")))  # noqa: B009
+    compiler = _binding_compiler(backend)
     tree = compiler.to_sqlglot(expr)
     sql = tree.sql(dialect=backend.dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
     _count("compiled")
@@ -1888,7 +1894,7 @@ def _composition_people(
     counts = rows.group_by(["group", "mask"]).agg(n=rows.count())
     # The dates as an unnested array, each with its bit: 2 ** (years since the first), a
     # power of two and so exact in floating point.
-    dated = dates.unnest().name("as_of").as_table()  # type: ignore[attr-defined]
+    dated = dates.unnest().name("as_of").as_table()
     offset = dated.as_of.year() - CENSUS_FIRST_YEAR
     date_table = dated.mutate(bit=(ibis.literal(2.0) ** offset).cast("int64"))
     grid = _domain(dimension_groups, dimension).cross_join(date_table)
@@ -1929,7 +1935,7 @@ def flows_people(
             & person_years.year.between(values["first_year"], values["last_year"])
         )
         counts = rows.group_by(["year", "kind", column]).agg(people=rows.count())
-        year_table = values["years"].unnest().name("year").as_table()  # type: ignore[attr-defined]
+        year_table = values["years"].unnest().name("year").as_table()
         kind_table = _constant_table({"kind": (chosen, "string")}, index="kind_index")
         grid = year_table.cross_join(kind_table).cross_join(_domain(dimension_groups, dimension))
         cells = grid.left_join(

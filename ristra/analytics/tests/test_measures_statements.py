@@ -61,9 +61,9 @@ def _store(backend: BaseBackend, queries: list[Query], *, stamp: str | None = No
     rows = compile_statements(queries, backend)
     if stamp is not None:
         rows = rows.with_columns(stamp=pl.lit(stamp))
-    raw = backend.con  # type: ignore[attr-defined]
+    raw = backend.con
     raw.register("statement_rows", rows)
-    raw.execute(f'CREATE OR REPLACE TABLE "{STATEMENTS_TABLE}" AS SELECT * FROM statement_rows')
+    raw.execute(f'CREATE OR REPLACE TABLE "{STATEMENTS_TABLE}" AS SELECT * FROM statement_rows')  # noqa: S608
     raw.unregister("statement_rows")
 
 
@@ -193,7 +193,7 @@ def test_a_statement_of_another_schema_is_compiled_again(tmp_path: Path) -> None
 
     _store(backend, [query(t)])
     name = t["person_years"].op().name
-    raw = backend.con  # type: ignore[attr-defined]
+    raw = backend.con
     raw.execute(f'ALTER TABLE "{name}" ADD COLUMN note VARCHAR')  # the schema changes
     backend.disconnect()
     reopened = measures.duckdb_backend(str(path), read_only=True)
@@ -212,7 +212,7 @@ def test_a_snapshot_without_statements_compiles_them(
     snapshot: tuple[BaseBackend, Tables],
 ) -> None:
     backend, t = snapshot
-    backend.con.execute(f'DROP TABLE IF EXISTS "{STATEMENTS_TABLE}"')  # type: ignore[attr-defined]
+    backend.con.execute(f'DROP TABLE IF EXISTS "{STATEMENTS_TABLE}"')
     measures.clear_caches()
     before = statement_counts()
     query = funnel_people(t["person_years"], t["dimension_groups"], cycle=2019, dimension="ipeds")
