@@ -8,25 +8,37 @@ laid out as :mod:`ristra.people.snapshot` writes it: ``stages``, ``groups`` (one
 person per dimension: ``ipeds`` and ``sex``, ``unknown`` included) and ``categories`` (a
 school-defined category, ``rural``: yes / no / unknown, one row per person).
 
-Then computes the full dashboard set for one population (faculty) twice:
+The writer is given the set's queries (:func:`statement_source`), as the product's refresh
+is given every dashboard's (``ristra.reports.dashboards.dashboard_queries``): it compiles
+their statements -- one per measure *shape*; dates, cycle, years and as-of are bound
+parameters -- and stores the SQL in the snapshot's ``measure_statements`` table.
+
+Then computes the full dashboard set for one population (faculty):
 
 * Ristra: :mod:`ristra.analytics.measures` as a dashboard runs it -- one read-only DuckDB
-  connection to the snapshot, opened once, and per request the expressions built and run
-  together with ``run_all`` (concurrently, on cursors of that connection), timed twice: a
-  first request (caches cleared: build, compile, execute) and a repeated request (the
-  built expressions and their compiled SQL reused, as ``measures.run`` does in the
-  product): composition by
-  dimension x year (``composition`` for ipeds, sex and rural over the 10 census dates),
-  the admissions ``funnel_by`` of the latest cycle, ``flows_by`` (hires, separations,
-  promotions) over 10 years, a ``kaplan_meier_by`` retention curve with its confidence
-  band, and ``parity`` for the latest year for every group with a benchmark;
+  connection to the snapshot, opened once, and per request the set's queries run together
+  with ``run_all`` (concurrently, on cursors of that connection): composition by dimension
+  x year (``composition_people`` for ipeds, sex and rural over the 10 census dates), the
+  admissions ``funnel_people`` of the latest cycle, ``flows_people`` (hires, separations,
+  promotions) over 10 years, a ``kaplan_meier_people`` retention curve (``km_curve``) with
+  its confidence band, and ``parity`` for the latest year for every group with a
+  benchmark. Timed as
+  - a *first request*: every in-process cache cleared (compiled SQL, built expressions,
+    statements read, the tables looked up), so the tables are looked up, each query's
+    statement key computed and its SQL read from ``measure_statements`` (none compiled;
+    asserted), its values bound and executed;
+  - the same first request on a copy of the snapshot without ``measure_statements`` (as
+    written before statements were stored): every expression built and compiled;
+  - a *repeated request*: the statements' SQL kept in memory, as ``measures.run`` keeps it;
+  - the previous design over spells (``composition``, ``funnel_by``, ``flows_by``,
+    ``kaplan_meier_by``), first and repeated;
 * pandas: the same numbers written the way a developer would (boolean masks per census
   date, ``groupby``, ``map``, with the active people of a date and each dimension's
   person -> group lookup computed once and reused), over frames already loaded in memory
   (loading is not timed, which favours pandas).
 
-Asserts the two give the same numbers, then prints the rows, the median of 5 timed runs
-(after one warm-up) of each, and the ratios (first and repeated request).
+Asserts they all give the same numbers, then prints the rows, the median of 5 timed runs
+(after one warm-up) of each, and the ratios.
 
     .venv/bin/python bench/measures.py [--people 148000] [--seed 7] [--runs 5]
 """
