@@ -304,12 +304,14 @@ _built = _Lru(MEASURE_CACHE_SIZE)  # (measure, arguments) -> expression
 
 def clear_caches() -> None:
     """Forget everything kept in this process: the compiled SQL, the built measure
-    expressions, the statements read from snapshots and the tables' keys (all are
-    rebuilt, read again or compiled on use)."""
+    expressions, the statements read from snapshots, the tables' keys, the statement
+    stamp and the statement compilers (all are rebuilt, read again or compiled on use)."""
     _compiled.clear()
     _built.clear()
     _statements.clear()
     _table_keys.clear()
+    _compilers.clear()
+    statement_stamp.cache_clear()
     with _stored_lock:
         _stored.clear()
 
