@@ -51,19 +51,21 @@ def _complete(path: Path) -> int:
         persons = con.execute("SELECT count(DISTINCT person_id) FROM stages").fetchone()
         count = int(persons[0]) if persons else 0
         con.execute(
-            "CREATE OR REPLACE TABLE school_categories AS SELECT person_id, 'faculty' AS population, "
-            "category, value FROM categories"
+            "CREATE OR REPLACE TABLE school_categories AS SELECT person_id, "
+            "'faculty' AS population, category, value FROM categories"
         )
         con.execute(
-            "CREATE OR REPLACE TABLE stage_details (person_id BIGINT, kind VARCHAR, academic_year BIGINT, "
-            "program VARCHAR, round VARCHAR, gpa DOUBLE, mcat BIGINT, reason VARCHAR)"
+            "CREATE OR REPLACE TABLE stage_details (person_id BIGINT, kind VARCHAR, "
+            "academic_year BIGINT, program VARCHAR, round VARCHAR, gpa DOUBLE, mcat BIGINT, "
+            "reason VARCHAR)"
         )
         con.execute(
-            "CREATE OR REPLACE TABLE answers (person_id BIGINT, dimension VARCHAR, codes VARCHAR[], "
-            "declined BOOLEAN, reported_on DATE)"
+            "CREATE OR REPLACE TABLE answers (person_id BIGINT, dimension VARCHAR, "
+            "codes VARCHAR[], declined BOOLEAN, reported_on DATE)"
         )
         con.execute(
-            "CREATE OR REPLACE TABLE meta AS SELECT now()::TIMESTAMP AS created_at, NULL::DATE AS as_of, "
+            "CREATE OR REPLACE TABLE meta AS SELECT now()::TIMESTAMP AS created_at, "
+            "NULL::DATE AS as_of, "
             f"DATE '{dt.date(2026, 11, 1).isoformat()}' AS category_date, "
             f"{count}::BIGINT AS persons"
         )
