@@ -41,28 +41,35 @@ SEED = 7
 
 
 def _complete(path: Path) -> int:
-    """Add the tables the dashboards read besides stages/groups/categories."""
+    """Add (or replace) the tables the dashboards read besides stages/groups/categories,
+    and store the dashboards' statements as the product's refresh does."""
+    from ristra.people.snapshot import write_statements
+    from ristra.reports import dashboards
+
     con = duckdb.connect(str(path))
     try:
         persons = con.execute("SELECT count(DISTINCT person_id) FROM stages").fetchone()
         count = int(persons[0]) if persons else 0
         con.execute(
-            "CREATE TABLE school_categories AS SELECT person_id, 'faculty' AS population, "
-            "category, value FROM categories"
+            "CREATE OR REPLACE TABLE school_categories AS SELECT person_id, "
+            "'faculty' AS population, category, value FROM categories"
         )
         con.execute(
-            "CREATE TABLE stage_details (person_id BIGINT, kind VARCHAR, academic_year BIGINT, "
-            "program VARCHAR, round VARCHAR, gpa DOUBLE, mcat BIGINT, reason VARCHAR)"
+            "CREATE OR REPLACE TABLE stage_details (person_id BIGINT, kind VARCHAR, "
+            "academic_year BIGINT, program VARCHAR, round VARCHAR, gpa DOUBLE, mcat BIGINT, "
+            "reason VARCHAR)"
         )
         con.execute(
-            "CREATE TABLE answers (person_id BIGINT, dimension VARCHAR, codes VARCHAR[], "
-            "declined BOOLEAN, reported_on DATE)"
+            "CREATE OR REPLACE TABLE answers (person_id BIGINT, dimension VARCHAR, "
+            "codes VARCHAR[], declined BOOLEAN, reported_on DATE)"
         )
         con.execute(
-            "CREATE TABLE meta AS SELECT now()::TIMESTAMP AS created_at, NULL::DATE AS as_of, "
+            "CREATE OR REPLACE TABLE meta AS SELECT now()::TIMESTAMP AS created_at, "
+            "NULL::DATE AS as_of, "
             f"DATE '{dt.date(2026, 11, 1).isoformat()}' AS category_date, "
             f"{count}::BIGINT AS persons"
         )
+        write_statements(con, dashboards.dashboard_queries)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -8,25 +8,37 @@ laid out as :mod:`ristra.people.snapshot` writes it: ``stages``, ``groups`` (one
 person per dimension: ``ipeds`` and ``sex``, ``unknown`` included) and ``categories`` (a
 school-defined category, ``rural``: yes / no / unknown, one row per person).
 
-Then computes the full dashboard set for one population (faculty) twice:
+The writer is given the set's queries (:func:`statement_source`), as the product's refresh
+is given every dashboard's (``ristra.reports.dashboards.dashboard_queries``): it compiles
+their statements -- one per measure *shape*; dates, cycle, years and as-of are bound
+parameters -- and stores the SQL in the snapshot's ``measure_statements`` table.
+
+Then computes the full dashboard set for one population (faculty):
 
 * Ristra: :mod:`ristra.analytics.measures` as a dashboard runs it -- one read-only DuckDB
-  connection to the snapshot, opened once, and per request the expressions built and run
-  together with ``run_all`` (concurrently, on cursors of that connection), timed twice: a
-  first request (caches cleared: build, compile, execute) and a repeated request (the
-  built expressions and their compiled SQL reused, as ``measures.run`` does in the
-  product): composition by
-  dimension x year (``composition`` for ipeds, sex and rural over the 10 census dates),
-  the admissions ``funnel_by`` of the latest cycle, ``flows_by`` (hires, separations,
-  promotions) over 10 years, a ``kaplan_meier_by`` retention curve with its confidence
-  band, and ``parity`` for the latest year for every group with a benchmark;
+  connection to the snapshot, opened once, and per request the set's queries run together
+  with ``run_all`` (concurrently, on cursors of that connection): composition by dimension
+  x year (``composition_people`` for ipeds, sex and rural over the 10 census dates), the
+  admissions ``funnel_people`` of the latest cycle, ``flows_people`` (hires, separations,
+  promotions) over 10 years, a ``kaplan_meier_people`` retention curve (``km_curve``) with
+  its confidence band, and ``parity`` for the latest year for every group with a
+  benchmark. Timed as
+  - a *first request*: every in-process cache cleared (compiled SQL, built expressions,
+    statements read, the tables looked up), so the tables are looked up, each query's
+    statement key computed and its SQL read from ``measure_statements`` (none compiled;
+    asserted), its values bound and executed;
+  - the same first request on a copy of the snapshot without ``measure_statements`` (as
+    written before statements were stored): every expression built and compiled;
+  - a *repeated request*: the statements' SQL kept in memory, as ``measures.run`` keeps it;
+  - the previous design over spells (``composition``, ``funnel_by``, ``flows_by``,
+    ``kaplan_meier_by``), first and repeated;
 * pandas: the same numbers written the way a developer would (boolean masks per census
   date, ``groupby``, ``map``, with the active people of a date and each dimension's
   person -> group lookup computed once and reused), over frames already loaded in memory
   (loading is not timed, which favours pandas).
 
-Asserts the two give the same numbers, then prints the rows, the median of 5 timed runs
-(after one warm-up) of each, and the ratios (first and repeated request).
+Asserts they all give the same numbers, then prints the rows, the median of 5 timed runs
+(after one warm-up) of each, and the ratios.
 
     .venv/bin/python bench/measures.py [--people 148000] [--seed 7] [--runs 5]
 """
@@ -68,7 +80,9 @@ from ristra.analytics.measures import (  # noqa: E402
     ADMISSIONS_KINDS,
     FUNNEL_STEPS,
     PERSON_TABLES,
+    STATEMENTS_TABLE,
     Parity,
+    Query,
     category_groups,
     census_dates,
     clear_caches,
@@ -85,12 +99,14 @@ from ristra.analytics.measures import (  # noqa: E402
     km_curve,
     parity,
     run_all,
+    statement_counts,
 )
 from ristra.people.snapshot import (  # noqa: E402
     ANSWERS_SCHEMA,
     SnapshotFrames,
     snapshot_write,
     write_person_tables,
+    write_statements,
 )
 
 try:
@@ -278,12 +294,16 @@ def build_snapshot(people: int, seed: int) -> Snapshot:
     return Snapshot(stages, groups, categories)
 
 
-def write_snapshot(path: Path, snapshot: Snapshot) -> tuple[float, float]:
-    """Write the snapshot with the product's writer; return (its time, the person tables' time).
+def write_snapshot(path: Path, snapshot: Snapshot) -> tuple[float, float, float]:
+    """Write the snapshot with the product's writer; return (its time, the person tables'
+    time, the statements' time).
 
-    ``snapshot_write`` writes the base tables and then the per-person tables
-    (``write_person_tables``). The second time is ``write_person_tables`` again, alone, on a
-    copy of the file without them: the extra refresh cost of the per-person design.
+    ``snapshot_write`` writes the base tables, then the per-person tables
+    (``write_person_tables``), then compiles the statements of the dashboard set below
+    (:func:`ristra_queries`) and stores their SQL in the snapshot (``write_statements``),
+    as the product's refresh does with the dashboards' queries. The second and third
+    times are ``write_person_tables`` and ``write_statements`` again, alone, on a copy of
+    the file without their tables: the extra refresh cost of each.
     """
     frames = SnapshotFrames(
         stages=snapshot.stages,
@@ -292,12 +312,12 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> tuple[float, float]:
         groups=snapshot.groups,
         persons=snapshot.groups["person_id"].n_unique(),
     )
-    refresh, _ = timed(lambda: snapshot_write(path, frames))
+    refresh, _ = timed(lambda: snapshot_write(path, frames, statements=statement_source))
     scratch = path.with_name("without-person-tables.duckdb")
     shutil.copy(path, scratch)
     con = duckdb.connect(str(scratch))
     try:
-        for name in PERSON_TABLES:
+        for name in (*PERSON_TABLES, STATEMENTS_TABLE):
             con.execute(f'DROP TABLE "{name}"')
         con.execute("CHECKPOINT")
 
@@ -305,11 +325,29 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> tuple[float, float]:
             write_person_tables(con)
             con.execute("CHECKPOINT")
 
+        def statements() -> None:
+            write_statements(con, statement_source)
+            con.execute("CHECKPOINT")
+
         extra, _ = timed(person_tables)
+        compiling, _ = timed(statements)
     finally:
         con.close()
         scratch.unlink()
-    return refresh, extra
+    return refresh, extra, compiling
+
+
+def without_statements(path: Path) -> Path:
+    """A copy of the snapshot without its stored statements (as written before them)."""
+    copy = path.with_name("without-statements.duckdb")
+    shutil.copy(path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(f'DROP TABLE "{STATEMENTS_TABLE}"')
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return copy
 
 
 # --------------------------------------------------------------------------- Ristra
@@ -349,8 +387,8 @@ def table(con: BaseBackend, name: str) -> Table:
     return _TABLES[key]
 
 
-def ristra_set(con: BaseBackend) -> DashboardSet:
-    """The dashboard set through ristra.analytics.measures, from the per-person tables."""
+def ristra_queries(con: BaseBackend) -> dict[str, Query]:
+    """The dashboard set's measures over the per-person tables, as queries."""
     kinds, years, domains = (table(con, name) for name in PERSON_TABLES)
     exprs = {
         f"composition {d}": composition_people(
@@ -369,7 +407,23 @@ def ristra_set(con: BaseBackend) -> DashboardSet:
         horizon_years=HORIZON_YEARS,
         as_of=SNAPSHOT,
     )
-    frames = run_all(exprs, con)
+    return exprs
+
+
+def statement_source(con: BaseBackend) -> list[Query]:
+    """What the refresh compiles ahead of requests: the set's queries (see write_snapshot).
+
+    Only their statements (shapes) matter: each serves every date, cycle and year range.
+    """
+    try:
+        return list(ristra_queries(con).values())
+    finally:
+        _TABLES.clear()  # the refresh's connection is closed after it
+
+
+def ristra_set(con: BaseBackend) -> DashboardSet:
+    """The dashboard set through ristra.analytics.measures, from the per-person tables."""
+    frames = run_all(ristra_queries(con), con)
     comp = {d: frames[f"composition {d}"] for d in DIMENSIONS}
     return DashboardSet(
         composition=comp,
@@ -653,23 +707,40 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ristra-bench-"))
     path = workdir / "snapshot.duckdb"
     snapshot = build_snapshot(args.people, args.seed)
-    refresh_time, person_time = write_snapshot(path, snapshot)
+    refresh_time, person_time, statements_time = write_snapshot(path, snapshot)
+    bare_path = without_statements(path)
     frames = load_pandas(path)
 
     # The dashboard process: one read-only connection to the snapshot, kept open.
     connect_time, con = timed(lambda: duckdb_backend(str(path), read_only=True))
-    ours = ristra_set(con)  # warm-up, and the equality checks on the results
+    # The same snapshot without stored statements: every first request compiles.
+    bare = duckdb_backend(str(bare_path), read_only=True)
     theirs = pandas_set(frames)
-    assert_same(ours, theirs)
+    counts: dict[str, dict[str, int]] = {}
+    for name, backend in (("stored", con), ("bare", bare)):
+        clear_caches()
+        _TABLES.clear()
+        before = statement_counts()
+        ours = ristra_set(backend)  # warm-up, and the equality checks on the results
+        counts[name] = {k: v - before[k] for k, v in statement_counts().items()}
+        assert_same(ours, theirs)
+    queries = ristra_queries(con)
+    assert counts["stored"] == {"compiled": 0, "read": len(queries), "reused": 0}, counts
+    assert counts["bare"] == {"compiled": len(queries), "read": 0, "reused": 0}, counts
     assert_same(ristra_spells_set(con), theirs)
 
-    # First request: nothing cached (build the expressions, compile them, execute).
-    # Repeated request: the dashboard's expressions and their SQL are cached, as they are
-    # in the product (measures.run), so only DuckDB's work and the conversions remain.
-    def first(build: Callable[[BaseBackend], DashboardSet]) -> Callable[[], DashboardSet]:
+    # First request: every in-process cache cleared (compiled SQL, built expressions,
+    # statements read, table lookups): the tables are looked up, each query's statement
+    # key computed, its SQL read from the snapshot (prepared at refresh) -- or, on the
+    # snapshot without them, the expression built and compiled -- and executed.
+    # Repeated request: the statements' SQL kept in memory, as measures.run keeps it.
+    def first(
+        build: Callable[[BaseBackend], DashboardSet], backend: BaseBackend = con
+    ) -> Callable[[], DashboardSet]:
         def request() -> DashboardSet:
             clear_caches()
-            return build(con)
+            _TABLES.clear()
+            return build(backend)
 
         return request
 
@@ -677,17 +748,19 @@ def main() -> None:
         build(con)
         return [timed_cpu(lambda: build(con)) for _ in range(args.runs)]
 
-    # Interleaved, so that both designs and pandas see the same load on a shared machine.
+    # Interleaved, so that the designs and pandas see the same load on a shared machine.
     measured: dict[str, list[tuple[float, float]]] = {
-        k: [] for k in ("first", "repeated", "old first", "old repeated", "pandas")
+        k: [] for k in ("first", "compiled", "repeated", "old first", "old repeated", "pandas")
     }
     for _ in range(args.runs):
         measured["first"].append(timed_cpu(first(ristra_set)))
+        measured["compiled"].append(timed_cpu(first(ristra_set, bare)))
         measured["old first"].append(timed_cpu(first(ristra_spells_set)))
         measured["pandas"].append(timed_cpu(lambda: pandas_set(frames)))
     measured["repeated"] = repeated(ristra_set)
     measured["old repeated"] = repeated(ristra_spells_set)
     con.disconnect()
+    bare.disconnect()
     wall = {k: statistics.median(w for w, _ in v) for k, v in measured.items()}
     cpu = {k: statistics.median(c for _, c in v) for k, v in measured.items()}
 
@@ -703,11 +776,21 @@ def main() -> None:
         f"dashboard set: composition x {len(DIMENSIONS)} dimensions x {len(CENSUS)} years, "
         f"funnel, flows ({len(FLOW_KINDS)} kinds x {len(YEARS)} years), Kaplan-Meier "
         f"retention + band, parity x {sum(map(len, BENCHMARK_SHARE.values()))} groups; "
-        "same numbers (both designs against pandas): yes"
+        "same numbers (per-person statements, stored and compiled, and spells, against "
+        "pandas): yes"
     )
     print(
         f"snapshot refresh (snapshot_write of these frames): {refresh_time:.2f} s, of which "
-        f"the per-person tables (write_person_tables alone): {person_time:.2f} s"
+        f"the per-person tables (write_person_tables alone): {person_time:.2f} s and "
+        f"compiling the set's {len(queries)} statements into the snapshot "
+        f"(write_statements alone): {statements_time:.2f} s"
+    )
+    print(
+        f"first request: every in-process cache cleared; {len(queries)} statement keys "
+        f"computed, their SQL read from the snapshot's {STATEMENTS_TABLE} (stored: "
+        f"{counts['stored']['read']} read, {counts['stored']['compiled']} compiled), dates, "
+        "cycle, years and as-of bound, executed; without stored statements: "
+        f"{counts['bare']['compiled']} built and compiled"
     )
 
     def line(label: str, key: str) -> None:
@@ -715,7 +798,8 @@ def main() -> None:
         print(f"{label:58s} {wall[key]:.3f} s  CPU {cpu[key]:.3f} s  ({listed})")
 
     print(f"median of {args.runs} runs, wall and process CPU time (every thread):")
-    line("ristra, per-person tables, first request (build+compile+run):", "first")
+    line("ristra, per-person tables, first request (SQL prepared at refresh):", "first")
+    line("ristra, first request, no stored SQL (build+compile+run):", "compiled")
     line("ristra, per-person tables, repeated request (cached SQL):", "repeated")
     line("ristra, previous design over spells, first request:", "old first")
     line("ristra, previous design over spells, repeated request:", "old repeated")
@@ -723,6 +807,7 @@ def main() -> None:
     print(f"  (opening the snapshot connection, once per process: {connect_time:.3f} s)")
     for label, key in (
         ("first request", "first"),
+        ("first request without stored SQL", "compiled"),
         ("repeated request", "repeated"),
         ("previous design, first request", "old first"),
         ("previous design, repeated request", "old repeated"),

@@ -66,17 +66,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import Any, Final, ParamSpec
 
 import ibis
+import ibis.expr.datashape as ds
+import ibis.expr.datatypes as idt
 import ibis.expr.operations as ops
 import polars as pl
+import sqlglot
+import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 from ibis.expr.types import BooleanValue, Table, Value
 from scipy import stats
@@ -89,6 +99,8 @@ __all__ = [
     "GROUPS_SCHEMA",
     "GroupComparison",
     "Parity",
+    "Query",
+    "STATEMENTS_TABLE",
     "SPELL_KINDS",
     "STAGES_SCHEMA",
     "STAGE_KINDS",
@@ -97,6 +109,7 @@ __all__ = [
     "category_groups",
     "clear_caches",
     "compare_groups",
+    "compile_statements",
     "composition",
     "connect_postgres",
     "duckdb_backend",
@@ -113,6 +126,7 @@ __all__ = [
     "parity",
     "run",
     "run_all",
+    "statement_counts",
     "trend",
 ]
 
@@ -200,8 +214,8 @@ def connect_postgres(url: str) -> BaseBackend:
     return ibis.connect(url)
 
 
-def run(expr: Table, backend: BaseBackend, *, own_cursor: bool = False) -> pl.DataFrame:
-    """Execute ``expr`` on ``backend`` and return a polars frame.
+def run(expr: Table | Query, backend: BaseBackend, *, own_cursor: bool = False) -> pl.DataFrame:
+    """Execute ``expr`` (an Ibis table or a :class:`Query`) on ``backend``; a polars frame.
 
     ``own_cursor``: on DuckDB, run on a cursor of its own, so that several threads can
     query one connection at once (DuckDB releases the GIL while it executes).
@@ -210,10 +224,12 @@ def run(expr: Table, backend: BaseBackend, *, own_cursor: bool = False) -> pl.Da
     them) and reused for an equal expression: a dashboard asks for the same measures of
     the same snapshot every time, and compiling them costs more than DuckDB's work. An
     expression over an in-memory table is compiled every time (the table is registered
-    with the backend as it runs).
+    with the backend as it runs). A :class:`Query` runs its statement, with its values
+    bound (see :class:`Query`).
     """
     if backend.name != "duckdb":
-        result: pl.DataFrame = backend.to_polars(expr)
+        target = expr.expr() if isinstance(expr, Query) else expr
+        result: pl.DataFrame = backend.to_polars(target)
         return result
     connection: Any = getattr(backend, "con")  # noqa: B009 - the raw DuckDB connection
     if not own_cursor:
@@ -226,7 +242,7 @@ def run(expr: Table, backend: BaseBackend, *, own_cursor: bool = False) -> pl.Da
 
 
 def run_all(
-    exprs: Mapping[str, Table], backend: BaseBackend, *, workers: int = 4
+    exprs: Mapping[str, Table | Query], backend: BaseBackend, *, workers: int = 4
 ) -> dict[str, pl.DataFrame]:
     """Execute independent measures (a dashboard's set) and return their frames by name.
 
@@ -239,7 +255,7 @@ def run_all(
         return {name: run(expr, backend) for name, expr in exprs.items()}
     connection: Any = getattr(backend, "con")  # noqa: B009 - the raw DuckDB connection
 
-    def one(expr: Table) -> pl.DataFrame:
+    def one(expr: Table | Query) -> pl.DataFrame:
         cursor = connection.cursor()
         try:
             return _run_duckdb(expr, backend, cursor)
@@ -287,15 +303,25 @@ _built = _Lru(MEASURE_CACHE_SIZE)  # (measure, arguments) -> expression
 
 
 def clear_caches() -> None:
-    """Forget the compiled SQL and the built measure expressions (both are rebuilt on use)."""
+    """Forget everything kept in this process: the compiled SQL, the built measure
+    expressions, the statements read from snapshots, the tables' keys, the statement
+    stamp and the statement compilers (all are rebuilt, read again or compiled on use)."""
     _compiled.clear()
     _built.clear()
+    _statements.clear()
+    _table_keys.clear()
+    _compilers.clear()
+    statement_stamp.cache_clear()
+    with _stored_lock:
+        _stored.clear()
 
 
-def _run_duckdb(expr: Table, backend: BaseBackend, connection: Any) -> pl.DataFrame:
+def _run_duckdb(expr: Table | Query, backend: BaseBackend, connection: Any) -> pl.DataFrame:
     """``backend.to_polars(expr)`` executed on ``connection`` (the backend's or a cursor)."""
     from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
+    if isinstance(expr, Query):
+        return _run_statement(expr, backend, connection)
     key = ("duckdb", expr.op())
     sql: str | None = _compiled.get(key)
     if sql is None:
@@ -311,6 +337,285 @@ def _run_duckdb(expr: Table, backend: BaseBackend, connection: Any) -> pl.DataFr
     table = connection.sql(sql).to_arrow_table()
     converted = expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
     frame: pl.DataFrame = expr.__polars_result__(pl.from_arrow(converted))
+    return frame
+
+
+# --------------------------------------------------------------------------- statements
+#
+# A measure the dashboards run on every request is a :class:`Query`: its SQL depends
+# only on the *shape* of the request (the measure, the snapshot tables it reads and their
+# schemas, the dimension, the kinds of a population), never on the values a user picks
+# (dates, years, cycle). Those are named placeholders in one compiled *statement*, bound
+# when it runs. So one statement per shape serves every filter value, and the snapshot
+# refresh compiles the dashboards' statements ahead of any request and stores their SQL
+# in the snapshot (:data:`STATEMENTS_TABLE`, :func:`compile_statements`): a process's
+# first request reads prepared SQL instead of building and compiling Ibis expressions.
+# A stored statement is used only when its key (which includes the tables' schemas) and
+# its stamp (:func:`statement_stamp`: this module's source, Ristra, Ibis, sqlglot and
+# DuckDB versions) match; otherwise the statement is compiled again from the expression.
+
+#: The snapshot table holding compiled statements (engine, key, stamp, measure, sql, schema).
+STATEMENTS_TABLE: Final = "measure_statements"
+STATEMENTS_SCHEMA: Final = {
+    "engine": pl.String,
+    "key": pl.String,
+    "stamp": pl.String,
+    "measure": pl.String,
+    "sql": pl.String,
+    "schema": pl.String,
+}
+
+
+class _Bound(ops.Value):  # type: ignore[misc]
+    """A value bound when a statement runs: a named placeholder in its SQL."""
+
+    name: str
+    dtype: idt.DataType
+    shape = ds.scalar
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """One measure ready to run: its statement's key, and the values bound to it.
+
+    ``build`` is the measure's one Ibis expression, given its values as Ibis scalars:
+    :meth:`expr` passes literals (an ordinary expression, for any engine: PostgreSQL runs
+    exactly this) and :meth:`statement` passes named placeholders (the statement compiled
+    once per ``key``). ``key`` is None when a table has no stable description (an
+    in-memory table): such a query is compiled from :meth:`expr` when it runs.
+    """
+
+    measure: str
+    key: str | None
+    values: tuple[tuple[str, str, Any], ...]
+    build: Callable[[Mapping[str, Value]], Table]
+
+    def expr(self) -> Table:
+        """The measure with its values as literals."""
+        return self.build(
+            {name: ibis.literal(value, type=dtype) for name, dtype, value in self.values}
+        )
+
+    def statement(self) -> Table:
+        """The measure with its values as placeholders (``$name`` in the SQL)."""
+        return self.build(
+            {name: _Bound(name, idt.dtype(dtype)).to_expr() for name, dtype, _ in self.values}
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        """The values to bind, by placeholder name."""
+        return {name: value for name, _, value in self.values}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    schema: Any  # the result's ibis Schema, to convert the Arrow result as Ibis does
+
+
+STATEMENT_CACHE_SIZE: Final = 512
+_statements = _Lru(STATEMENT_CACHE_SIZE)  # (engine, key) -> _Prepared
+_table_keys = _Lru(STATEMENT_CACHE_SIZE)  # table node -> its description
+_stored: weakref.WeakKeyDictionary[BaseBackend, bool] = weakref.WeakKeyDictionary()
+_stored_lock = threading.Lock()
+_counts_lock = threading.Lock()
+_counts = {"compiled": 0, "read": 0, "reused": 0}
+
+
+def statement_counts() -> dict[str, int]:
+    """Statements this process has compiled, read from a snapshot, and reused from memory."""
+    with _counts_lock:
+        return dict(_counts)
+
+
+def _count(what: str) -> None:
+    with _counts_lock:
+        _counts[what] += 1
+
+
+def _version(package: str) -> str:
+    try:
+        return package_version(package)
+    except PackageNotFoundError:  # pragma: no cover - a checkout that is not installed
+        return "?"
+
+
+@functools.cache
+def statement_stamp() -> str:
+    """What a compiled statement depends on besides its key: this module's code and the
+    versions of Ristra and of the libraries that compile and run it."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    libraries = " ".join(f"{p} {_version(p)}" for p in ("ristra", "ibis-framework", "sqlglot"))
+    return f"measures {source} {libraries} duckdb {_version('duckdb')}"
+
+
+def _describe(value: Any) -> Any:
+    """A JSON-able description of an Ibis node graph, the same in every process.
+
+    Snapshot tables are described by name and schema (not by connection), so a statement
+    serves any connection to a snapshot with those tables. Raises TypeError for what has
+    no stable description (an in-memory table, an unknown value).
+    """
+    if isinstance(value, ops.DatabaseTable):
+        namespace = value.namespace
+        return [
+            "table",
+            value.name,
+            namespace.catalog,
+            namespace.database,
+            [[name, str(dtype)] for name, dtype in value.schema.items()],
+        ]
+    if isinstance(value, ops.InMemoryTable):
+        raise TypeError("an in-memory table has no stable description")
+    if isinstance(value, ops.Node):
+        return [type(value).__name__, *(_describe(arg) for arg in value.__args__)]
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, tuple | list):
+        return [_describe(v) for v in value]
+    if isinstance(value, Mapping):
+        return [[str(k), _describe(v)] for k, v in value.items()]
+    if isinstance(value, idt.DataType):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"no stable description for {type(value).__name__}")
+
+
+def _table_key(table: Table) -> Any:
+    node = table.op()
+    described = _table_keys.get(node)
+    if described is None:
+        described = _describe(node)
+        _table_keys.put(node, described)
+    return described
+
+
+def _query(
+    measure: str,
+    build: Callable[[Mapping[str, Value]], Table],
+    *,
+    tables: Sequence[Table],
+    shape: Mapping[str, Any],
+    values: Mapping[str, tuple[str, Any]],
+) -> Query:
+    """A :class:`Query` of ``measure``: ``shape`` and ``tables`` make the key, ``values``
+    (name -> (Ibis type, value)) are bound."""
+    bound = tuple((name, dtype, value) for name, (dtype, value) in values.items())
+    try:
+        described = [
+            measure,
+            [_table_key(t) for t in tables],
+            [[k, _describe(v)] for k, v in shape.items()],
+            [[name, dtype] for name, dtype, _ in bound],
+        ]
+    except TypeError:
+        return Query(measure, None, bound, build)
+    key = hashlib.sha256(json.dumps(described, separators=(",", ":")).encode()).hexdigest()
+    return Query(measure, key, bound, build)
+
+
+_compilers: dict[str, Any] = {}
+
+
+def _binding_compiler(backend: BaseBackend) -> Any:
+    """The backend's SQL compiler, also writing :class:`_Bound` as ``CAST($name AS type)``."""
+    compiler = _compilers.get(backend.name)
+    if compiler is None:
+        base: Any = type(getattr(backend, "compiler"))  # noqa: B009
+
+        class Binding(base):  # type: ignore[misc]
+            def visit__Bound(self, op: _Bound, *, name: str, dtype: idt.DataType) -> Any:
+                return self.cast(sge.Placeholder(this=name), dtype)
+
+        compiler = _compilers[backend.name] = Binding()
+    return compiler
+
+
+def _compile(query: Query, backend: BaseBackend) -> _Prepared:
+    expr = query.statement()
+    compiler = _binding_compiler(backend)
+    tree = compiler.to_sqlglot(expr)
+    sql = tree.sql(dialect=backend.dialect, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    _count("compiled")
+    return _Prepared(sql, expr.schema())
+
+
+def _schema_text(schema: Any) -> str:
+    return json.dumps([[name, str(dtype)] for name, dtype in schema.items()])
+
+
+def _schema_from(text: str) -> Any:
+    return ibis.schema({name: idt.dtype(dtype) for name, dtype in json.loads(text)})
+
+
+def compile_statements(queries: Iterable[Query], backend: BaseBackend) -> pl.DataFrame:
+    """The rows of :data:`STATEMENTS_TABLE` for ``queries`` (each distinct key once).
+
+    Written into a snapshot when it is refreshed, so that no process compiles them on a
+    request. Queries without a stable key are left out.
+    """
+    rows: dict[str, dict[str, str]] = {}
+    for query in queries:
+        if query.key is None or query.key in rows:
+            continue
+        prepared = _compile(query, backend)
+        rows[query.key] = {
+            "engine": backend.name,
+            "key": query.key,
+            "stamp": statement_stamp(),
+            "measure": query.measure,
+            "sql": prepared.sql,
+            "schema": _schema_text(prepared.schema),
+        }
+    return pl.DataFrame(list(rows.values()), schema=STATEMENTS_SCHEMA)
+
+
+def _read_stored(query: Query, backend: BaseBackend, connection: Any) -> _Prepared | None:
+    """The statement stored in the snapshot for ``query`` (None: absent or stale)."""
+    import duckdb
+
+    with _stored_lock:
+        present = _stored.get(backend)
+    if present is False:
+        return None
+    try:
+        rows = connection.sql(
+            f'SELECT "sql", "schema" FROM "{STATEMENTS_TABLE}" '  # noqa: S608 - a constant
+            'WHERE "engine" = ? AND "key" = ? AND "stamp" = ?',
+            params=[backend.name, query.key, statement_stamp()],
+        ).fetchall()
+    except duckdb.CatalogException:  # a snapshot written before statements were stored
+        with _stored_lock:
+            _stored[backend] = False
+        return None
+    with _stored_lock:
+        _stored[backend] = True
+    if not rows:
+        return None
+    _count("read")
+    sql, schema = rows[0]
+    return _Prepared(sql, _schema_from(schema))
+
+
+def _run_statement(query: Query, backend: BaseBackend, connection: Any) -> pl.DataFrame:
+    """Run ``query``'s statement on DuckDB: kept in memory, else stored in the snapshot,
+    else compiled now (and kept)."""
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+    from ibis.formats.polars import PolarsData
+
+    if query.key is None:
+        return _run_duckdb(query.expr(), backend, connection)
+    cache_key = (backend.name, query.key)
+    prepared: _Prepared | None = _statements.get(cache_key)
+    if prepared is not None:
+        _count("reused")
+    else:
+        prepared = _read_stored(query, backend, connection) or _compile(query, backend)
+        _statements.put(cache_key, prepared)
+    table = connection.sql(prepared.sql, params=query.parameters()).to_arrow_table()
+    converted = DuckDBPyArrowData.convert_table(table, prepared.schema)
+    frame: pl.DataFrame = PolarsData.convert_table(pl.from_arrow(converted), prepared.schema)
     return frame
 
 
@@ -787,13 +1092,29 @@ def _km_times(
     what: str,
 ) -> Table:
     """``person_id, time_days, event`` (0/1): one row per person at risk (see kaplan_meier)."""
+    horizon = _km_horizon(start_kind, event_kind, horizon_years, what)
+    return _km_person_times(
+        stages,
+        start_kind=start_kind,
+        event_kind=event_kind,
+        horizon=ibis.literal(horizon, type="int64"),
+        snapshot=ibis.literal(as_of, type="date"),
+    )
+
+
+def _km_horizon(start_kind: str, event_kind: str, horizon_years: float, what: str) -> int:
+    """The horizon in whole days, after checking the arguments of a Kaplan-Meier measure."""
     _check_kinds([start_kind], SPELL_KINDS, f"{what} start")
     _check_kinds([event_kind], STAGE_KINDS, f"{what} event")
     if not horizon_years > 0:
         raise ValueError(f"{what}: horizon_years must be positive")
-    horizon = math.floor(horizon_years * _DAYS_PER_YEAR)
-    snapshot = ibis.literal(as_of, type="date")
+    return math.floor(horizon_years * _DAYS_PER_YEAR)
 
+
+def _km_person_times(
+    stages: Table, *, start_kind: str, event_kind: str, horizon: Value, snapshot: Value
+) -> Table:
+    """:func:`_km_times` with the horizon (days) and the snapshot date as Ibis values."""
     starts = stages.filter((stages.kind == start_kind) & (stages.start_date <= snapshot))
     seen_until = ibis.least(starts.end_date.fill_null(snapshot), snapshot)
     origin = starts.group_by("person_id").agg(
@@ -1510,7 +1831,6 @@ def _domain(dimension_groups: Table, dimension: str) -> Table:
     return rows.select("group", group_order=_indicator(rows["group"] == UNKNOWN))
 
 
-@_memoized
 def composition_people(
     person_kinds: Table,
     dimension_groups: Table,
@@ -1518,12 +1838,13 @@ def composition_people(
     kinds: Iterable[str],
     dates: Sequence[dt.date],
     dimension: str,
-) -> Table:
+) -> Query:
     """:func:`composition` (no ``by``) from the per-person tables: same columns and rows.
 
     ``dates`` must be census dates (:func:`census_calendar_covers`). Each person's spells
     of a kind are one row with the bits of the census dates they cover, so this counts
-    people per (group, bits of the dates asked) and expands the bits to dates.
+    people per (group, bits of the dates asked) and expands the bits to dates. The dates
+    are bound values of the statement (one statement serves every choice of dates).
     """
     chosen = _check_kinds(kinds, SPELL_KINDS, "composition_people")
     column = _people_group(person_kinds, dimension, "composition_people")
@@ -1533,8 +1854,41 @@ def composition_people(
             "composition_people: every date must be October 1 of "
             f"{CENSUS_FIRST_YEAR}-{CENSUS_CALENDAR[-1].year}; use composition for others"
         )
-    wanted = ibis.literal(sum(_CALENDAR_BIT[d] for d in days), type="int64")
-    rows = person_kinds.filter(person_kinds.kind.isin(chosen))
+
+    def build(values: Mapping[str, Value]) -> Table:
+        return _composition_people(
+            person_kinds,
+            dimension_groups,
+            chosen=chosen,
+            column=column,
+            dimension=dimension,
+            wanted=values["wanted"],
+            dates=values["dates"],
+        )
+
+    return _query(
+        "composition_people",
+        build,
+        tables=(person_kinds, dimension_groups),
+        shape={"kinds": chosen, "dimension": dimension},
+        values={
+            "wanted": ("int64", sum(_CALENDAR_BIT[d] for d in days)),
+            "dates": ("array<date>", days),
+        },
+    )
+
+
+def _composition_people(
+    person_kinds: Table,
+    dimension_groups: Table,
+    *,
+    chosen: Sequence[str],
+    column: str,
+    dimension: str,
+    wanted: Value,
+    dates: Value,
+) -> Table:
+    rows = person_kinds.filter(person_kinds.kind.isin(list(chosen)))
     rows = rows.select("person_id", group=rows[column], mask=rows.census_mask & wanted)
     if len(chosen) > 1:  # a person with spells of two kinds on a date counts once
         rows = rows.group_by(["person_id", "group"]).agg(mask=rows.mask.bit_or())
@@ -1542,7 +1896,7 @@ def composition_people(
     counts = rows.group_by(["group", "mask"]).agg(n=rows.count())
     # The dates as an unnested array, each with its bit: 2 ** (years since the first), a
     # power of two and so exact in floating point.
-    dated = ibis.literal(days, type="array<date>").unnest().name("as_of").as_table()
+    dated = dates.unnest().name("as_of").as_table()
     offset = dated.as_of.year() - CENSUS_FIRST_YEAR
     date_table = dated.mutate(bit=(ibis.literal(2.0) ** offset).cast("int64"))
     grid = _domain(dimension_groups, dimension).cross_join(date_table)
@@ -1555,7 +1909,6 @@ def composition_people(
     return per_day.order_by(["as_of", "group_order", "group"]).drop("group_order")
 
 
-@_memoized
 def flows_people(
     person_years: Table,
     dimension_groups: Table,
@@ -1563,8 +1916,11 @@ def flows_people(
     kinds: Iterable[str],
     years: range,
     dimension: str,
-) -> Table:
-    """:func:`flows_by` from the per-person tables: same columns and rows."""
+) -> Query:
+    """:func:`flows_by` from the per-person tables: same columns and rows.
+
+    The years are bound values of the statement (one statement serves every range).
+    """
     chosen = _check_kinds(kinds, FLOW_KINDS, "flows_people")
     if len(set(chosen)) != len(chosen):
         raise ValueError(f"flows_people: repeated kinds {chosen}")
@@ -1572,55 +1928,86 @@ def flows_people(
     year_list = list(years)
     if not year_list:
         raise ValueError("flows_people: no years given")
-    rows = person_years.filter(person_years.kind.isin(chosen) & _in_years(person_years.year, years))
-    counts = rows.group_by(["year", "kind", column]).agg(people=rows.count())
-    year_table = _constant_table({"year": (year_list, "int64")})
-    kind_table = _constant_table({"kind": (chosen, "string")}, index="kind_index")
-    grid = year_table.cross_join(kind_table).cross_join(_domain(dimension_groups, dimension))
-    cells = grid.left_join(
-        counts,
-        [
-            grid.year == counts.year,
-            grid.kind == counts.kind,
-            grid["group"] == counts[column],
-        ],
-    )
-    out = cells.select(
-        grid.year,
-        grid.kind,
-        grid["group"],
-        grid.group_order,
-        grid.kind_index,
-        people=counts.people.fill_null(0).cast("int64"),
-    )
-    return out.order_by(["year", "kind_index", "group_order", "group"]).drop(
-        "group_order", "kind_index"
+
+    def build(values: Mapping[str, Value]) -> Table:
+        # Rows between the first and the last year; the grid of the years asked keeps
+        # exactly those (a range with a step leaves the others out).
+        rows = person_years.filter(
+            person_years.kind.isin(chosen)
+            & person_years.year.between(values["first_year"], values["last_year"])
+        )
+        counts = rows.group_by(["year", "kind", column]).agg(people=rows.count())
+        year_table = values["years"].unnest().name("year").as_table()
+        kind_table = _constant_table({"kind": (chosen, "string")}, index="kind_index")
+        grid = year_table.cross_join(kind_table).cross_join(_domain(dimension_groups, dimension))
+        cells = grid.left_join(
+            counts,
+            [
+                grid.year == counts.year,
+                grid.kind == counts.kind,
+                grid["group"] == counts[column],
+            ],
+        )
+        out = cells.select(
+            grid.year,
+            grid.kind,
+            grid["group"],
+            grid.group_order,
+            grid.kind_index,
+            people=counts.people.fill_null(0).cast("int64"),
+        )
+        return out.order_by(["year", "kind_index", "group_order", "group"]).drop(
+            "group_order", "kind_index"
+        )
+
+    return _query(
+        "flows_people",
+        build,
+        tables=(person_years, dimension_groups),
+        shape={"kinds": chosen, "dimension": dimension},
+        values={
+            "years": ("array<int64>", year_list),
+            "first_year": ("int64", min(year_list)),
+            "last_year": ("int64", max(year_list)),
+        },
     )
 
 
-@_memoized
 def funnel_people(
     person_years: Table, dimension_groups: Table, *, cycle: int, dimension: str
-) -> Table:
-    """:func:`funnel_by` from the per-person tables: same columns and rows."""
+) -> Query:
+    """:func:`funnel_by` from the per-person tables: same columns and rows.
+
+    The cycle is a bound value of the statement.
+    """
     column = _people_group(person_years, dimension, "funnel_people")
-    rows = person_years.filter(
-        (person_years.year == cycle) & person_years.kind.isin(list(_FUNNEL_KINDS.values()))
+
+    def build(values: Mapping[str, Value]) -> Table:
+        rows = person_years.filter(
+            (person_years.year == values["cycle"])
+            & person_years.kind.isin(list(_FUNNEL_KINDS.values()))
+        )
+        agg = rows.group_by(column).agg(
+            **{step: rows.count(where=rows.kind == kind) for step, kind in _FUNNEL_KINDS.items()}
+        )
+        domain = _domain(dimension_groups, dimension)
+        joined = domain.left_join(agg, domain["group"] == agg[column])
+        out = joined.select(
+            domain["group"],
+            domain.group_order,
+            **{step: agg[step].fill_null(0).cast("int64") for step in FUNNEL_STEPS},
+        )
+        return out.order_by(["group_order", "group"]).drop("group_order")
+
+    return _query(
+        "funnel_people",
+        build,
+        tables=(person_years, dimension_groups),
+        shape={"dimension": dimension},
+        values={"cycle": ("int64", int(cycle))},
     )
-    agg = rows.group_by(column).agg(
-        **{step: rows.count(where=rows.kind == kind) for step, kind in _FUNNEL_KINDS.items()}
-    )
-    domain = _domain(dimension_groups, dimension)
-    joined = domain.left_join(agg, domain["group"] == agg[column])
-    out = joined.select(
-        domain["group"],
-        domain.group_order,
-        **{step: agg[step].fill_null(0).cast("int64") for step in FUNNEL_STEPS},
-    )
-    return out.order_by(["group_order", "group"]).drop("group_order")
 
 
-@_memoized
 def kaplan_meier_people(
     person_kinds: Table,
     stages: Table,
@@ -1630,7 +2017,7 @@ def kaplan_meier_people(
     dimension: str,
     horizon_years: float,
     as_of: dt.date,
-) -> Table:
+) -> Query:
     """The people at risk of :func:`kaplan_meier_by`, by group and time, from the per-person tables.
 
     Columns: ``group, time_days, events, leaving`` (people whose time is ``time_days``,
@@ -1643,49 +2030,59 @@ def kaplan_meier_people(
     A person whose spells of ``start_kind`` all began by ``as_of`` is read from
     ``person_kinds`` alone (origin, end of observation and first event are columns); the
     few with a spell beginning after ``as_of`` are computed from ``stages`` as
-    :func:`kaplan_meier_by` does.
+    :func:`kaplan_meier_by` does. ``as_of`` and the horizon are bound values of the
+    statement.
     """
     _check_kinds([start_kind], SPELL_KINDS, "kaplan_meier_people start")
     _check_kinds([event_kind], STAGE_KINDS, "kaplan_meier_people event")
     column = _people_group(person_kinds, dimension, "kaplan_meier_people")
-    if not horizon_years > 0:
-        raise ValueError("kaplan_meier_people: horizon_years must be positive")
-    horizon = math.floor(horizon_years * _DAYS_PER_YEAR)
-    snapshot = ibis.literal(as_of, type="date")
-    rows = person_kinds.filter(
-        (person_kinds.kind == start_kind) & (person_kinds.first_start <= snapshot)
-    )
-    settled = rows.filter(rows.last_start <= snapshot)
-    event_date = settled[after_column(event_kind)]
-    event_days = ibis.ifelse(
-        event_date <= snapshot,
-        event_date.delta(settled.first_start, unit="day"),
-        ibis.null("int64"),
-    )
-    seen_until = ibis.least(settled.last_end.fill_null(snapshot), snapshot)
-    censor_days = seen_until.delta(settled.first_start, unit="day")
-    has_event = event_days.notnull() & (event_days <= horizon)
-    fast = settled.select(
-        "person_id",
-        time_days=ibis.ifelse(has_event, event_days, ibis.least(censor_days, horizon)).cast(
-            "int64"
-        ),
-        event=_indicator(has_event),
-        group=settled[column],
-    )
-    pending = rows.filter(rows.last_start > snapshot).select("person_id", group=rows[column])
-    slow_times = _km_times(
-        stages.semi_join(pending, "person_id"),
-        start_kind=start_kind,
-        event_kind=event_kind,
-        horizon_years=horizon_years,
-        as_of=as_of,
-        what="kaplan_meier_people",
-    )
-    slow = slow_times.join(pending, "person_id").select("person_id", "time_days", "event", "group")
-    persons = fast.union(slow)
-    return persons.group_by(["group", "time_days"]).agg(
-        events=persons.event.sum().cast("int64"), leaving=persons.count()
+    horizon_days = _km_horizon(start_kind, event_kind, horizon_years, "kaplan_meier_people")
+
+    def build(values: Mapping[str, Value]) -> Table:
+        snapshot, horizon = values["as_of"], values["horizon_days"]
+        rows = person_kinds.filter(
+            (person_kinds.kind == start_kind) & (person_kinds.first_start <= snapshot)
+        )
+        settled = rows.filter(rows.last_start <= snapshot)
+        event_date = settled[after_column(event_kind)]
+        event_days = ibis.ifelse(
+            event_date <= snapshot,
+            event_date.delta(settled.first_start, unit="day"),
+            ibis.null("int64"),
+        )
+        seen_until = ibis.least(settled.last_end.fill_null(snapshot), snapshot)
+        censor_days = seen_until.delta(settled.first_start, unit="day")
+        has_event = event_days.notnull() & (event_days <= horizon)
+        fast = settled.select(
+            "person_id",
+            time_days=ibis.ifelse(has_event, event_days, ibis.least(censor_days, horizon)).cast(
+                "int64"
+            ),
+            event=_indicator(has_event),
+            group=settled[column],
+        )
+        pending = rows.filter(rows.last_start > snapshot).select("person_id", group=rows[column])
+        slow_times = _km_person_times(
+            stages.semi_join(pending, "person_id"),
+            start_kind=start_kind,
+            event_kind=event_kind,
+            horizon=horizon,
+            snapshot=snapshot,
+        )
+        slow = slow_times.join(pending, "person_id").select(
+            "person_id", "time_days", "event", "group"
+        )
+        persons = fast.union(slow)
+        return persons.group_by(["group", "time_days"]).agg(
+            events=persons.event.sum().cast("int64"), leaving=persons.count()
+        )
+
+    return _query(
+        "kaplan_meier_people",
+        build,
+        tables=(person_kinds, stages),
+        shape={"start_kind": start_kind, "event_kind": event_kind, "dimension": dimension},
+        values={"as_of": ("date", as_of), "horizon_days": ("int64", horizon_days)},
     )
 
 

@@ -55,6 +55,12 @@ Tables
     Per-person tables derived from ``stages``, ``groups`` and the school-defined keys of
     ``categories`` (:func:`ristra.analytics.measures.person_tables`): the dashboard
     measures read them instead of passing over every spell and joining the groups.
+``measure_statements`` (written by :func:`write_statements`, when the refresh is given them)
+    The dashboards' measure statements compiled to SQL at refresh
+    (:func:`ristra.analytics.measures.compile_statements`): ``engine, key, stamp, measure,
+    sql, schema``, so that a process's first dashboard request runs prepared SQL instead
+    of building and compiling the Ibis expressions.  A statement whose key or stamp does
+    not match (another schema, another Ristra version) is ignored and compiled again.
 ``meta`` (written by :func:`snapshot_write`)
     One row: ``created_at`` (UTC), ``as_of`` (null: no cut-off), the row count of each
     table, the number of persons and the conventions exported.
@@ -65,7 +71,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +80,7 @@ import duckdb
 import ibis
 import polars as pl
 from django.db import connection
+from ibis.backends import BaseBackend
 
 from ristra.analytics import conventions as conv
 from ristra.analytics import measures
@@ -99,6 +106,7 @@ __all__ = [
     "snapshot_frames",
     "snapshot_write",
     "write_person_tables",
+    "write_statements",
 ]
 
 #: Polars twins of measures.STAGES_SCHEMA / CATEGORIES_SCHEMA (kept equal by the tests).
@@ -539,8 +547,17 @@ def snapshot_frames(
 
 
 # ------------------------------------------------------------------------------- writing
-def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
+#: What the refresh compiles ahead of requests: the queries of a snapshot's dashboards.
+StatementSource = Callable[[BaseBackend], Iterable[measures.Query]]
+
+
+def snapshot_write(
+    path: Path, frames: SnapshotFrames, *, statements: StatementSource | None = None
+) -> Path:
     """Write ``frames`` into the DuckDB file ``path``, atomically; return the path.
+
+    ``statements``: the queries whose statements to compile and store in the snapshot
+    (:func:`write_statements`), e.g. :func:`ristra.reports.dashboards.dashboard_queries`.
 
     The database is written to a temporary file next to ``path``, checkpointed and closed,
     then moved over ``path`` with :func:`os.replace`: a reader sees the old snapshot or the
@@ -590,6 +607,8 @@ def snapshot_write(path: Path, frames: SnapshotFrames) -> Path:
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM __frame')  # noqa: S608
                 con.unregister("__frame")
             write_person_tables(con)
+            if statements is not None:
+                write_statements(con, statements)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -624,3 +643,19 @@ def write_person_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, expr in derived.items():
         # Fixed table names; the query is compiled from the expression, no user input.
         con.execute(f'CREATE TABLE "{name}" AS {backend.compile(expr)}')
+
+
+def write_statements(con: duckdb.DuckDBPyConnection, statements: StatementSource) -> int:
+    """Compile the statements of ``statements(backend)`` over the snapshot in ``con`` and
+    store their SQL in ``measure_statements`` (replacing what it held); return how many.
+
+    Run by :func:`snapshot_write` after the per-person tables, inside the same temporary
+    file, so the keys hold the schemas of the tables as written.
+    """
+    backend = ibis.duckdb.from_connection(con)
+    rows = measures.compile_statements(statements(backend), backend)
+    con.register("__frame", rows)
+    table = measures.STATEMENTS_TABLE  # a fixed name, never user input
+    con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM __frame')  # noqa: S608
+    con.unregister("__frame")
+    return rows.height

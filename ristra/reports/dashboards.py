@@ -297,7 +297,7 @@ class SnapshotSource:
             table = self._tables[name] = self.backend.table(name)
         return table
 
-    def run(self, expr: Table) -> pl.DataFrame:
+    def run(self, expr: Table | m.Query) -> pl.DataFrame:
         """Execute on a cursor of its own: sections of a dashboard run side by side."""
         return m.run(expr, self.backend, own_cursor=True)
 
@@ -612,7 +612,7 @@ def _people(source: SnapshotSource, spec: PopulationSpec, filters: Filters) -> P
     return People(kinds=kinds, years=years, domains=domains)
 
 
-def _composition(ctx: Context, dates: Sequence[dt.date]) -> Table:
+def _composition(ctx: Context, dates: Sequence[dt.date]) -> Table | m.Query:
     """Composition on ``dates``: from the per-person tables on census dates, else spells."""
     dimension = column_name(ctx.filters.dimension)
     if ctx.people is not None and m.census_calendar_covers(dates):
@@ -841,17 +841,20 @@ def _unit_section(ctx: Context) -> PublishedTable | None:
     )
 
 
-def _flow_sections(ctx: Context) -> list[PublishedTable]:
+def _flows_query(ctx: Context) -> Table | m.Query:
     f = ctx.filters
     kinds = [flow.kind for flow in ctx.spec.flows]
     dimension = column_name(f.dimension)
     if ctx.people is not None:
-        flows = m.flows_people(
+        return m.flows_people(
             ctx.people.years, ctx.people.domains, kinds=kinds, years=f.years, dimension=dimension
         )
-    else:
-        flows = m.flows_by(ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=dimension)
-    frame = ctx.source.run(flows)
+    return m.flows_by(ctx.stages, ctx.groups, kinds=kinds, years=f.years, dimension=dimension)
+
+
+def _flow_sections(ctx: Context) -> list[PublishedTable]:
+    f = ctx.filters
+    frame = ctx.source.run(_flows_query(ctx))
     sections = []
     years = list(f.years)
     for flow in ctx.spec.flows:
@@ -890,17 +893,20 @@ def _year_label(year: int) -> str:
     return f"{year}–{str(year + 1)[-2:]}"
 
 
+def _funnel_query(ctx: Context) -> Table | m.Query:
+    """The admissions funnel of the last academic year's cycle."""
+    cycle, dimension = ctx.filters.last_year, column_name(ctx.filters.dimension)
+    if ctx.people is not None:
+        return m.funnel_people(
+            ctx.people.years, ctx.people.domains, cycle=cycle, dimension=dimension
+        )
+    return m.funnel_by(ctx.stages, ctx.groups, cycle=cycle, dimension=dimension)
+
+
 def _funnel_section(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     cycle = f.last_year
-    dimension = column_name(f.dimension)
-    if ctx.people is not None:
-        funnel = m.funnel_people(
-            ctx.people.years, ctx.people.domains, cycle=cycle, dimension=dimension
-        )
-    else:
-        funnel = m.funnel_by(ctx.stages, ctx.groups, cycle=cycle, dimension=dimension)
-    frame = ctx.source.run(funnel)
+    frame = ctx.source.run(_funnel_query(ctx))
     steps = list(m.FUNNEL_STEPS)
     step_labels = [
         _("Applicants"),
@@ -979,22 +985,28 @@ def _funnel_section(ctx: Context) -> list[PublishedTable]:
     return [counts, rates]
 
 
+def _curve_query(ctx: Context, curve: CurveSpec) -> Table | m.Query:
+    """The Kaplan-Meier measure of ``curve`` (from the per-person tables when they answer)."""
+    arguments: dict[str, Any] = {
+        "start_kind": curve.start_kind,
+        "event_kind": curve.event_kind,
+        "dimension": column_name(ctx.filters.dimension),
+        "horizon_years": curve.horizon_years,
+        "as_of": ctx.filters.as_of,
+    }
+    if ctx.people is not None:
+        return m.kaplan_meier_people(ctx.people.kinds, ctx.stages, **arguments)
+    return m.kaplan_meier_by(ctx.stages, ctx.groups, **arguments)
+
+
 def _curve_sections(ctx: Context) -> list[PublishedTable]:
     f = ctx.filters
     sections = []
     for curve in ctx.spec.curves:
-        arguments: dict[str, Any] = {
-            "start_kind": curve.start_kind,
-            "event_kind": curve.event_kind,
-            "dimension": column_name(f.dimension),
-            "horizon_years": curve.horizon_years,
-            "as_of": f.as_of,
-        }
-        if ctx.people is not None:
-            times = ctx.source.run(m.kaplan_meier_people(ctx.people.kinds, ctx.stages, **arguments))
-            frame = m.km_curve(times)
-        else:
-            frame = ctx.source.run(m.kaplan_meier_by(ctx.stages, ctx.groups, **arguments))
+        query = _curve_query(ctx, curve)
+        frame = ctx.source.run(query)
+        if isinstance(query, m.Query):  # the people at risk by time: the curve in polars
+            frame = m.km_curve(frame)
         frame = m.km_confidence_band(frame) if frame.height else frame
         checkpoints = [c for c in CHECKPOINTS if c <= curve.horizon_years]
         rows = []
@@ -1353,6 +1365,53 @@ def warm(*, source: SnapshotSource | None = None) -> int:
     for population in POPULATIONS:
         build_dashboard(default_filters(population, snapshot=source), source=source)
     return len(POPULATIONS)
+
+
+#: Any census date will do for the statements: they do not depend on dates or years.
+_STATEMENT_DATE = dt.date(2020, 10, 1)
+
+
+def dashboard_queries(backend: BaseBackend) -> list[m.Query]:
+    """The queries of every dashboard the per-person tables answer, over ``backend``.
+
+    For the snapshot refresh to compile their statements ahead of any request
+    (:func:`ristra.people.snapshot.write_statements`): every population x every
+    convention and sex, the same calls the sections make. A statement depends on the
+    population and the dimension, not on dates, years or cycles, so one set of filters per
+    pair covers every request; a unit filter, the senior staff, school categories and
+    dates other than October 1 are counted over spells and compiled on use.
+    """
+    tables = {row[0] for row in getattr(backend, "con").sql("SHOW TABLES").fetchall()}  # noqa: B009
+    source = SnapshotSource(
+        path=Path(),
+        mtime=0.0,
+        backend=backend,
+        created=dt.datetime.now(dt.UTC),
+        category_date=None,
+        persons=0,
+        person_tables=set(m.PERSON_TABLES) <= tables,
+    )
+    queries: list[m.Query] = []
+    for population, spec in POPULATIONS.items():
+        for dimension in (*CONVENTION_DIMENSIONS, "sex"):
+            filters = Filters(
+                population=population,
+                as_of=_STATEMENT_DATE,
+                first_year=_STATEMENT_DATE.year - 9,
+                last_year=_STATEMENT_DATE.year,
+                dimension=dimension,
+            )
+            ctx = _context(source, filters)
+            if ctx.people is None:
+                continue
+            found: list[Table | m.Query] = [_flows_query(ctx)]
+            if spec.spells:
+                found.append(_composition(ctx, [filters.as_of]))
+            if spec.funnel:
+                found.append(_funnel_query(ctx))
+            found += [_curve_query(ctx, curve) for curve in spec.curves]
+            queries += [q for q in found if isinstance(q, m.Query)]
+    return queries
 
 
 def _build(source: SnapshotSource, filters: Filters) -> Report:

@@ -30,13 +30,15 @@ def category_set(*, categories: Any = None) -> CategorySet | None:
 def snapshot_refresh(*, reason: str, on: dt.date | None = None) -> Snapshot:
     """Rebuild the analytics snapshot from the person record (atomic file replace)."""
     from ristra.people.snapshot import snapshot_frames, snapshot_write
+    from ristra.reports import dashboards
 
     record = Snapshot.objects.create(reason=reason[:200])
     started = time.perf_counter()
     path = Path(settings.RISTRA_SNAPSHOT_PATH)
     try:
         frames = snapshot_frames(category_set=category_set(), on=on)
-        snapshot_write(path, frames)
+        # The dashboards' statements are compiled now, not on a request.
+        snapshot_write(path, frames, statements=dashboards.dashboard_queries)
     except Exception as exc:
         log.exception("snapshot refresh failed")
         record.status = SnapshotStatus.FAILED
@@ -49,8 +51,6 @@ def snapshot_refresh(*, reason: str, on: dt.date | None = None) -> Snapshot:
     record.seconds = time.perf_counter() - started
     record.finished_at = timezone.now()
     record.save()
-    from ristra.reports import dashboards
-
     dashboards.forget_cached()
     if record.status == SnapshotStatus.READY and settings.RISTRA_WARM_DASHBOARDS:
         try:

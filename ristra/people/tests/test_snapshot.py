@@ -380,3 +380,40 @@ def test_school_categories_are_evaluated_per_population() -> None:
     values = dict(zip(rows["population"].to_list(), rows["value"].to_list(), strict=True))
     # The faculty have a version of their own; everyone else reads the "*" rows.
     assert values == {"*": "yes", "faculty": "no"}
+
+
+def test_the_refresh_stores_the_statements_it_is_given(demo: None, tmp_path: Path) -> None:
+    def faculty_statements(backend: Any) -> list[measures.Query]:
+        kinds, domains = backend.table("person_kinds"), backend.table("dimension_groups")
+        return [
+            measures.composition_people(
+                kinds, domains, kinds=["faculty_appointment"], dates=[CENSUS], dimension=d
+            )
+            for d in ("ipeds", "sex", "ipeds")  # the same statement twice is stored once
+        ]
+
+    path = snapshot_write(tmp_path / "s.duckdb", snapshot_frames(), statements=faculty_statements)
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            f'SELECT engine, measure, stamp FROM "{measures.STATEMENTS_TABLE}"'  # noqa: S608
+        ).fetchall()
+    assert sorted(rows) == [("duckdb", "composition_people", measures.statement_stamp())] * 2
+
+    measures.clear_caches()
+    backend = measures.duckdb_backend(str(path), read_only=True)
+    before = measures.statement_counts()
+    query = faculty_statements(backend)[1]
+    stored = measures.run(query, backend)
+    assert measures.statement_counts()["read"] == before["read"] + 1
+    assert measures.statement_counts()["compiled"] == before["compiled"]
+    expected = measures.run(query.expr(), backend)
+    assert stored.equals(expected)
+    assert (
+        stored["count"].sum()
+        == Stage.objects.active_on(CENSUS)
+        .filter(kind=StageKind.FACULTY_APPOINTMENT)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+    backend.disconnect()

@@ -289,6 +289,24 @@ def test_dashboards_from_the_per_person_tables_equal_those_from_the_spells(snap:
 
 
 @pytest.mark.django_db
+def test_a_fresh_process_reads_every_per_person_statement_from_the_snapshot(snap: Path) -> None:
+    from ristra.analytics import measures as m
+
+    d.forget_cached()  # as a new process: nothing compiled, read or built
+    source = d.open_snapshot()
+    before = m.statement_counts()
+    for population in d.POPULATIONS:
+        for dimension in (*d.CONVENTION_DIMENSIONS, "sex"):
+            for changes in ({}, {"first_year": 2015, "last_year": 2019}):
+                d._build(source, _filters(population, dimension=dimension, **changes))  # noqa: SLF001
+    counts = {k: v - before[k] for k, v in m.statement_counts().items()}
+    # Each statement is read once from the snapshot, then kept; none is compiled.
+    assert counts["compiled"] == 0
+    assert counts["read"] == len({q.key for q in d.dashboard_queries(source.backend)}) > 20
+    assert counts["reused"] > counts["read"]
+
+
+@pytest.mark.django_db
 def test_filters_reject_backwards_years(client_for: Any, snap: Path) -> None:
     url = reverse("reports:dashboard", args=["faculty"]) + "?first_year=2025&last_year=2020"
     body = client_for("viewer").get(url).content.decode()

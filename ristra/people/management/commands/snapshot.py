@@ -45,12 +45,12 @@ class Command(BaseCommand):
         out = options["out"] or Path(settings.RISTRA_SNAPSHOT_PATH)
         as_of = _date(options["as_of"]) if options["as_of"] else None
         started = time.perf_counter()
+        from ristra.reports import dashboards
+
         frames = snapshot_frames(as_of=as_of, category_set=category_set())
-        path = snapshot_write(out, frames)
+        path = snapshot_write(out, frames, statements=dashboards.dashboard_queries)
         seconds = time.perf_counter() - started
         if path == Path(settings.RISTRA_SNAPSHOT_PATH):
-            from ristra.reports import dashboards
-
             dashboards.forget_cached()
         for table, count in frames.counts().items():
             self.stdout.write(f"{table}: {count:,} rows")
