@@ -553,13 +553,19 @@ def compile_statements(queries: Iterable[Query], backend: BaseBackend) -> pl.Dat
     """The rows of :data:`STATEMENTS_TABLE` for ``queries`` (each distinct key once).
 
     Written into a snapshot when it is refreshed, so that no process compiles them on a
-    request. Queries without a stable key are left out.
+    request. Queries without a stable key are left out. A statement this process already
+    holds for the same key is reused (the key covers the measure and the tables' schemas),
+    so a worker's later refreshes compile only what changed shape.
     """
     rows: dict[str, dict[str, str]] = {}
     for query in queries:
         if query.key is None or query.key in rows:
             continue
-        prepared = _compile(query, backend)
+        cache_key = (backend.name, query.key)
+        prepared: _Prepared | None = _statements.get(cache_key)
+        if prepared is None:
+            prepared = _compile(query, backend)
+            _statements.put(cache_key, prepared)
         rows[query.key] = {
             "engine": backend.name,
             "key": query.key,

@@ -154,6 +154,31 @@ def test_one_statement_serves_every_value_of_a_shape(
     assert other.key != queries[0].key
 
 
+def test_a_second_refresh_in_one_process_compiles_only_new_shapes() -> None:
+    backend = measures.duckdb_backend()  # a new snapshot file's connection, as a refresh opens
+    try:
+        tables = load(backend, snapshot_tables(random.Random(7)))
+
+        def queries(dimension: str) -> list[Query]:
+            return [
+                funnel_people(
+                    tables["person_years"], tables["dimension_groups"], cycle=2019, dimension=d
+                )
+                for d in ("sex", dimension)
+            ]
+
+        measures.clear_caches()
+        before = statement_counts()
+        first = compile_statements(queries("sex"), backend)
+        assert _delta(before)["compiled"] == 1
+        before = statement_counts()
+        again = compile_statements(queries("ipeds"), backend)
+        assert _delta(before)["compiled"] == 1  # only the ipeds shape is new
+        assert again.filter(pl.col("key") == first["key"][0])["sql"].to_list() == [first["sql"][0]]
+    finally:
+        backend.disconnect()
+
+
 def test_a_statement_of_another_version_is_compiled_again(
     snapshot: tuple[BaseBackend, Tables],
 ) -> None:
