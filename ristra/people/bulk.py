@@ -9,9 +9,11 @@ allocated up front so the caller can link rows without reading them back.
 from __future__ import annotations
 
 import queue
+import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import polars as pl
@@ -56,7 +58,7 @@ def insert_rows(
 
 
 def _sqlite_literal(value: Any) -> str | None:
-    """``value`` as an SQLite literal (escaped for Django's %s placeholders), if simple."""
+    """``value`` as an SQLite literal, if simple (the statement goes to the driver as is)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -64,7 +66,7 @@ def _sqlite_literal(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str) and "\x00" not in value:
-        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+        return "'" + value.replace("'", "''") + "'"
     return None
 
 
@@ -132,9 +134,27 @@ def _insert(
     return total
 
 
+@dataclass(frozen=True)
+class _SqliteInsert:
+    """An INSERT of many rows per statement: ``head`` + ``row`` repeated, in qmark style."""
+
+    head: str
+    row: str
+    width: int  # parameters per row
+
+    def sql(self, rows: int) -> str:
+        return self.head + ", ".join([self.row] * rows)
+
+
+# Rows per INSERT statement on SQLite. One statement of a few hundred rows costs less than
+# half of what as many single-row executions (executemany) cost: the statement is set up,
+# stepped and reset once, and the table's AUTOINCREMENT counter is read and written once.
+ROWS_PER_STATEMENT = 500
+
+
 def _sqlite_statement(
     conn: BaseDatabaseWrapper, model: type[models.Model], columns: Sequence[str], rows: pl.DataFrame
-) -> tuple[str, list[tuple[Any, ...]]]:
+) -> tuple[_SqliteInsert, list[tuple[Any, ...]]]:
     """The INSERT for a frame's rows, and its parameters.
 
     Values shared by every row (the batch, the source, empty fields) are written into the
@@ -144,19 +164,41 @@ def _sqlite_statement(
     names = dict(zip(rows.columns, columns, strict=True))
     varying = [c for c in rows.columns if c not in constants]
     targets = [names[c] for c in varying] + [names[c] for c in constants]
-    values = ["%s"] * len(varying) + list(constants.values())
-    sql = (
-        f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)}"  # noqa: S608
-        f" ({', '.join(conn.ops.quote_name(c) for c in targets)}) VALUES ({', '.join(values)})"
+    values = ["?"] * len(varying) + list(constants.values())
+    statement = _SqliteInsert(
+        head=(
+            f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)}"  # noqa: S608
+            f" ({', '.join(conn.ops.quote_name(c) for c in targets)}) VALUES "
+        ),
+        row=f"({', '.join(values)})",
+        width=len(varying),
     )
-    return sql, rows.select(varying).rows()
+    return statement, rows.select(varying).rows()
 
 
 def _execute(
-    conn: BaseDatabaseWrapper, model: type[models.Model], sql: str, params: list[tuple[Any, ...]]
+    conn: BaseDatabaseWrapper,
+    model: type[models.Model],
+    sql: _SqliteInsert,
+    params: list[tuple[Any, ...]],
 ) -> None:
-    with conn.cursor() as cursor:
-        cursor.executemany(sql, params)
+    """Write ``params`` with multi-row INSERTs, straight through the SQLite driver.
+
+    The connection and its transaction are Django's; only Django's per-statement
+    placeholder rewriting is skipped. Driver errors become Django's, as through a cursor.
+    """
+    limit = conn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(ROWS_PER_STATEMENT, limit // max(1, sql.width)))
+    full = sql.sql(per)  # the same text each time: the driver reuses the compiled statement
+    with conn.wrap_database_errors:
+        cursor = conn.connection.cursor()
+        try:
+            for start in range(0, len(params), per):
+                part = params[start : start + per]
+                text = full if len(part) == per else sql.sql(len(part))
+                cursor.execute(text, list(chain.from_iterable(part)))
+        finally:
+            cursor.close()
 
 
 class BackgroundInserts:
@@ -225,7 +267,7 @@ class BackgroundInserts:
 @dataclass
 class _Job:
     model: type[models.Model]
-    sql: str
+    sql: _SqliteInsert
     params: list[tuple[Any, ...]]
     done: threading.Event
 
