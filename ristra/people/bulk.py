@@ -154,8 +154,8 @@ ROWS_PER_STATEMENT = 500
 
 def _sqlite_statement(
     conn: BaseDatabaseWrapper, model: type[models.Model], columns: Sequence[str], rows: pl.DataFrame
-) -> tuple[_SqliteInsert, list[tuple[Any, ...]]]:
-    """The INSERT for a frame's rows, and its parameters.
+) -> tuple[_SqliteInsert, pl.DataFrame]:
+    """The INSERT for a frame's rows, and its parameters (the frame's other columns).
 
     Values shared by every row (the batch, the source, empty fields) are written into the
     statement once instead of being converted and bound for each row.
@@ -173,19 +173,18 @@ def _sqlite_statement(
         row=f"({', '.join(values)})",
         width=len(varying),
     )
-    return statement, rows.select(varying).rows()
+    return statement, rows.select(varying)
 
 
 def _execute(
-    conn: BaseDatabaseWrapper,
-    model: type[models.Model],
-    sql: _SqliteInsert,
-    params: list[tuple[Any, ...]],
+    conn: BaseDatabaseWrapper, model: type[models.Model], sql: _SqliteInsert, params: pl.DataFrame
 ) -> None:
-    """Write ``params`` with multi-row INSERTs, straight through the SQLite driver.
+    """Write the rows of ``params`` with multi-row INSERTs, straight through the driver.
 
     The connection and its transaction are Django's; only Django's per-statement
     placeholder rewriting is skipped. Driver errors become Django's, as through a cursor.
+    Rows become Python values one statement at a time, so a chunk's rows never all exist
+    as Python objects at once.
     """
     limit = conn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per = max(1, min(ROWS_PER_STATEMENT, limit // max(1, sql.width)))
@@ -193,8 +192,8 @@ def _execute(
     with conn.wrap_database_errors:
         cursor = conn.connection.cursor()
         try:
-            for start in range(0, len(params), per):
-                part = params[start : start + per]
+            for start in range(0, params.height, per):
+                part = params.slice(start, per).rows()
                 text = full if len(part) == per else sql.sql(len(part))
                 cursor.execute(text, list(chain.from_iterable(part)))
         finally:
@@ -231,7 +230,8 @@ class BackgroundInserts:
             self.conn.inc_thread_sharing()
             self.thread = threading.Thread(target=self._write, daemon=True)
             self.thread.start()
-        # The parameters are built here: the writer's time is the import's critical path.
+        # The writer turns the rows into Python values as it writes them: with multi-row
+        # statements the planning thread, not the writer, is the import's critical path.
         sql, params = _sqlite_statement(self.conn, model, columns, rows)
         done = threading.Event()
         self.last[model] = done
@@ -268,7 +268,7 @@ class BackgroundInserts:
 class _Job:
     model: type[models.Model]
     sql: _SqliteInsert
-    params: list[tuple[Any, ...]]
+    params: pl.DataFrame
     done: threading.Event
 
 
