@@ -110,7 +110,10 @@ def _insert(
         if conn.vendor == "postgresql":
             # COPY streams rows in one command: several times faster than INSERTs.
             source = rows.iter_rows() if isinstance(rows, pl.DataFrame) else rows
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            with (
+                conn.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+            ):
                 for row in source:
                     copy.write_row(row)
                     total += 1
@@ -136,11 +139,12 @@ def _insert(
 
 @dataclass(frozen=True)
 class _SqliteInsert:
-    """An INSERT of many rows per statement: ``head`` + ``row`` repeated, in qmark style."""
+    """An INSERT of up to ``per`` rows per statement: ``head`` + ``row`` repeated (qmark)."""
 
     head: str
     row: str
-    width: int  # parameters per row
+    width: int  # parameters per row (at least one)
+    per: int
 
     def sql(self, rows: int) -> str:
         return self.head + ", ".join([self.row] * rows)
@@ -154,8 +158,8 @@ ROWS_PER_STATEMENT = 500
 
 def _sqlite_statement(
     conn: BaseDatabaseWrapper, model: type[models.Model], columns: Sequence[str], rows: pl.DataFrame
-) -> tuple[_SqliteInsert, pl.DataFrame]:
-    """The INSERT for a frame's rows, and its parameters (the frame's other columns).
+) -> tuple[_SqliteInsert, list[list[Any]]]:
+    """The INSERT for a frame's rows, and its parameters: one flat list per statement.
 
     Values shared by every row (the batch, the source, empty fields) are written into the
     statement once instead of being converted and bound for each row.
@@ -165,6 +169,9 @@ def _sqlite_statement(
     varying = [c for c in rows.columns if c not in constants]
     targets = [names[c] for c in varying] + [names[c] for c in constants]
     values = ["?"] * len(varying) + list(constants.values())
+    conn.ensure_connection()
+    limit = conn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(ROWS_PER_STATEMENT, limit // max(1, len(varying))))
     statement = _SqliteInsert(
         head=(
             f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)}"  # noqa: S608
@@ -172,30 +179,34 @@ def _sqlite_statement(
         ),
         row=f"({', '.join(values)})",
         width=len(varying),
+        per=per,
     )
-    return statement, rows.select(varying)
+    frame = rows.select(varying)
+    params = [
+        list(chain.from_iterable(frame.slice(start, per).rows()))
+        for start in range(0, frame.height, per)
+    ]
+    return statement, params
 
 
 def _execute(
-    conn: BaseDatabaseWrapper, model: type[models.Model], sql: _SqliteInsert, params: pl.DataFrame
+    conn: BaseDatabaseWrapper,
+    model: type[models.Model],
+    sql: _SqliteInsert,
+    params: list[list[Any]],
 ) -> None:
-    """Write the rows of ``params`` with multi-row INSERTs, straight through the driver.
+    """Run the multi-row INSERTs, straight through the SQLite driver.
 
     The connection and its transaction are Django's; only Django's per-statement
     placeholder rewriting is skipped. Driver errors become Django's, as through a cursor.
-    Rows become Python values one statement at a time, so a chunk's rows never all exist
-    as Python objects at once.
     """
-    limit = conn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per = max(1, min(ROWS_PER_STATEMENT, limit // max(1, sql.width)))
-    full = sql.sql(per)  # the same text each time: the driver reuses the compiled statement
+    full = sql.sql(sql.per)  # the same text each time: the driver reuses the compiled statement
     with conn.wrap_database_errors:
         cursor = conn.connection.cursor()
         try:
-            for start in range(0, params.height, per):
-                part = params.slice(start, per).rows()
-                text = full if len(part) == per else sql.sql(len(part))
-                cursor.execute(text, list(chain.from_iterable(part)))
+            for values in params:
+                rows = len(values) // sql.width
+                cursor.execute(full if rows == sql.per else sql.sql(rows), values)
         finally:
             cursor.close()
 
@@ -230,8 +241,7 @@ class BackgroundInserts:
             self.conn.inc_thread_sharing()
             self.thread = threading.Thread(target=self._write, daemon=True)
             self.thread.start()
-        # The writer turns the rows into Python values as it writes them: with multi-row
-        # statements the planning thread, not the writer, is the import's critical path.
+        # The parameters are built here: the writer's time is the import's critical path.
         sql, params = _sqlite_statement(self.conn, model, columns, rows)
         done = threading.Event()
         self.last[model] = done
@@ -268,7 +278,7 @@ class BackgroundInserts:
 class _Job:
     model: type[models.Model]
     sql: _SqliteInsert
-    params: pl.DataFrame
+    params: list[list[Any]]
     done: threading.Event
 
 
