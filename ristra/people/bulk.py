@@ -119,8 +119,8 @@ def _insert(
                     total += 1
             return total
         if isinstance(rows, pl.DataFrame):
-            sql, params = _sqlite_statement(conn, model, columns, rows)
-            _execute(conn, model, sql, params)
+            statement, params = _sqlite_statement(conn, model, columns, rows)
+            _execute(conn, model, statement, params)
             return rows.height
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608

@@ -106,7 +106,7 @@ def test_a_failed_background_insert_leaves_nothing_behind(
 ) -> None:
     execute, insert = bulk._execute, bulk._insert
 
-    def failing_execute(conn: Any, model: Any, sql: str, params: Any) -> None:
+    def failing_execute(conn: Any, model: Any, sql: Any, params: Any) -> None:
         if model is Stage:  # SQLite: in the background thread
             raise IntegrityError("stage refused")
         execute(conn, model, sql, params)
