@@ -106,7 +106,7 @@ def test_a_failed_background_insert_leaves_nothing_behind(
 ) -> None:
     execute, insert = bulk._execute, bulk._insert
 
-    def failing_execute(conn: Any, model: Any, sql: str, params: Any) -> None:
+    def failing_execute(conn: Any, model: Any, sql: Any, params: Any) -> None:
         if model is Stage:  # SQLite: in the background thread
             raise IntegrityError("stage refused")
         execute(conn, model, sql, params)
@@ -167,3 +167,45 @@ def test_a_rollback_restores_what_was_there_when_rows_of_one_person_change_it_tw
     after = record()
     kept = ("people", "identifiers", "stages", "answers")
     assert {k: after[k] for k in kept} == {k: before[k] for k in kept}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("per_statement", [1, 7, 500])
+def test_rows_are_written_whatever_the_statement_size(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch, per_statement: int
+) -> None:
+    # SQLite writes several rows per INSERT: full statements and a shorter last one.
+    monkeypatch.setattr(bulk, "ROWS_PER_STATEMENT", per_statement)
+    batch = commit(cast["analyst"], ROWS[:1])
+    person = Person.objects.get().pk
+    frame = pl.DataFrame(
+        {
+            "person_id": [person] * 30,
+            "system": ["npi"] * 15 + ["eras_id"] * 15,
+            "value": [f"V{i:02}" for i in range(30)],
+            "batch_id": [batch.pk] * 30,
+        }
+    )
+    assert bulk.insert_rows(Identifier, list(frame.columns), frame) == 30
+    stored = Identifier.objects.filter(system__in=["npi", "eras_id"]).order_by("value")
+    assert list(stored.values_list("system", "value")) == list(
+        zip(frame.get_column("system"), frame.get_column("value"), strict=True)
+    )
+
+
+@pytest.mark.django_db
+def test_a_refused_row_in_a_multi_row_statement_raises_djangos_integrity_error(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "ROWS_PER_STATEMENT", 4)
+    commit(cast["analyst"], ROWS[:1])
+    person = Person.objects.get().pk
+    frame = pl.DataFrame(
+        {
+            "person_id": [person] * 6,
+            "system": ["npi"] * 6,
+            "value": ["1", "2", "3", "4", "5", "3"],  # the last one is already taken
+        }
+    )
+    with pytest.raises(IntegrityError):
+        bulk.insert_rows(Identifier, list(frame.columns), frame)
