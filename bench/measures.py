@@ -330,6 +330,7 @@ def write_snapshot(path: Path, snapshot: Snapshot) -> tuple[float, float, float]
             con.execute("CHECKPOINT")
 
         extra, _ = timed(person_tables)
+        clear_caches()  # else the statements snapshot_write just compiled are reused
         compiling, _ = timed(statements)
     finally:
         con.close()
