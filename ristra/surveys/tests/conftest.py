@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import random
 from importlib import resources
 from typing import Any
@@ -48,3 +49,31 @@ def fill(survey: Any, n: int, *, seed: int = 1, groups: dict[str, list[str]] | N
             for key, values in (groups or {"role": ["Faculty", "Staff", "Student"]}).items()
         }
         _store(survey, Answers(answers, demo), "link")
+
+
+def unit_named(name: str, kind: str = "department", parent: Any = None) -> Any:
+    """The organisational unit ``name`` of ``kind`` (created once)."""
+    from ristra.people.models import OrgUnit
+
+    unit, _ = OrgUnit.objects.get_or_create(
+        kind=kind, name=name, defaults={"code": f"{kind}-{name}", "parent": parent}
+    )
+    return unit
+
+
+def people_in(unit: Any, n: int, *, kind: str = "faculty_appointment") -> list[Any]:
+    """``n`` new people, each with a ``kind`` appointment in ``unit`` since 2020."""
+    from ristra.people.models import Person, Stage
+
+    people = []
+    for i in range(n):
+        person = Person.objects.create(given_name=f"P{i}", family_name=unit.name if unit else "-")
+        Stage.objects.create(
+            person=person,
+            kind=kind,
+            key=f"{kind}|{i}",
+            start_date=dt.date(2020, 1, 1),
+            org_unit=unit,
+        )
+        people.append(person)
+    return people

@@ -101,12 +101,10 @@ def test_survey_screens_pass_axe(
 
 
 def _unit_results_problems(page: Any, site: dict[str, str]) -> dict[str, list[str]]:
-    import datetime as dt
 
-    from ristra.people.models import OrgUnit, Person, Stage
     from ristra.surveys import services
     from ristra.surveys.models import UNIT_KEY
-    from ristra.surveys.tests.conftest import example_text
+    from ristra.surveys.tests.conftest import example_text, people_in, unit_named
 
     survey = services.survey_create(
         title="Units",
@@ -119,17 +117,7 @@ def _unit_results_problems(page: Any, site: dict[str, str]) -> dict[str, list[st
     )
     people = []
     for name, n in (("Surgery", 12), ("Medicine", 10), ("Tiny Lab", 3)):
-        unit = OrgUnit.objects.create(name=name, code=f"a11y-{name}", kind="department")
-        for i in range(n):
-            person = Person.objects.create(given_name=f"{name}{i}", family_name="A")
-            Stage.objects.create(
-                person=person,
-                kind="faculty_appointment",
-                key=f"f{i}",
-                start_date=dt.date(2020, 1, 1),
-                org_unit=unit,
-            )
-            people.append(person)
+        people += people_in(unit_named(name), n)
     invitations = services.invitations_create(
         survey=survey, people=[(p, "Faculty", "") for p in people]
     )

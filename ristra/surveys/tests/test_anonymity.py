@@ -144,24 +144,15 @@ def test_a_carried_unit_is_only_a_label_and_never_a_small_one(survey_factory: An
     invitation, the person or the unit's id, and never a label fewer than ``min_group``
     invitees (while open) or responses (once closed) share."""
     from ristra.analytics.disclosure import POOLED
-    from ristra.people.models import OrgUnit, Stage
     from ristra.surveys.models import UNIT_KEY
+    from ristra.surveys.tests.conftest import people_in, unit_named
 
     survey = survey_factory(mode="invitations", carry_unit=True, min_group=5)
     invited = []
     units = {}
     for name, n in (("Surgery", 12), ("Anatomy", 6), ("Tiny Lab", 2), ("Small Office", 3)):
-        units[name] = OrgUnit.objects.create(name=name, code=f"c-{name}", kind="department")
-        for i in range(n):
-            person = Person.objects.create(given_name=f"{name}{i}", family_name="Test")
-            Stage.objects.create(
-                person=person,
-                kind="faculty_appointment",
-                key=f"f{i}",
-                start_date=dt.date(2020, 1, 1),
-                org_unit=units[name],
-            )
-            invited.append(person)
+        units[name] = unit_named(name)
+        invited += people_in(units[name], n)
     invitations = services.invitations_create(
         survey=survey, people=[(p, "Faculty", "") for p in invited], on=dt.date(2026, 3, 2)
     )

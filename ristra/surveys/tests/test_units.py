@@ -13,40 +13,19 @@ import pytest
 from django.urls import reverse
 
 from ristra.analytics.disclosure import POOLED
-from ristra.people.models import OrgUnit, OrgUnitKind, Person, Stage, StageKind
+from ristra.people.models import OrgUnitKind, Person, Stage, StageKind
 from ristra.surveys import services
 from ristra.surveys.models import UNIT_KEY, Invitation, Response
 from ristra.surveys.results import build_report, split_keys
+from ristra.surveys.tests.conftest import people_in, unit_named
 
 DAY = dt.date(2026, 3, 2)
-
-
-def _unit(name: str, kind: str = OrgUnitKind.DEPARTMENT, parent: Any = None) -> OrgUnit:
-    unit, _ = OrgUnit.objects.get_or_create(
-        kind=kind, name=name, defaults={"code": f"{kind}-{name}", "parent": parent}
-    )
-    return unit
-
-
-def _people(unit: OrgUnit | None, n: int, *, kind: str = StageKind.FACULTY_APPOINTMENT) -> list:
-    people = []
-    for i in range(n):
-        person = Person.objects.create(given_name=f"P{i}", family_name=unit.name if unit else "-")
-        Stage.objects.create(
-            person=person,
-            kind=kind,
-            key=f"{kind}|{i}",
-            start_date=dt.date(2020, 1, 1),
-            org_unit=unit,
-        )
-        people.append(person)
-    return people
 
 
 def _invite(survey: Any, groups: dict[str, int], *, population: str = "Faculty") -> list:
     invited = []
     for name, n in groups.items():
-        invited += _people(_unit(name) if name else None, n)
+        invited += people_in(unit_named(name) if name else None, n)
     return services.invitations_create(
         survey=survey, people=[(p, population, f"{p.pk}@example.org") for p in invited], on=DAY
     )
@@ -74,9 +53,9 @@ def _section(report: Any, key: str) -> Any:
 # ------------------------------------------------------------------------ the invitation
 @pytest.mark.django_db
 def test_the_invitation_keeps_the_unit_on_the_invitation_date(survey_factory: Any) -> None:
-    surgery = _unit("Surgery")
-    cardiology = _unit("Cardiology", OrgUnitKind.DIVISION, parent=_unit("Medicine"))
-    gme = _unit("Surgery Residency", OrgUnitKind.GME_PROGRAM, parent=surgery)
+    surgery = unit_named("Surgery")
+    cardiology = unit_named("Cardiology", OrgUnitKind.DIVISION, parent=unit_named("Medicine"))
+    gme = unit_named("Surgery Residency", OrgUnitKind.GME_PROGRAM, parent=surgery)
     person = Person.objects.create(given_name="A", family_name="B")
     # an appointment that ended before the invitation date does not count
     Stage.objects.create(
@@ -94,7 +73,7 @@ def test_the_invitation_keeps_the_unit_on_the_invitation_date(survey_factory: An
         start_date=dt.date(2020, 1, 1),
         org_unit=cardiology,
     )
-    resident = _people(gme, 1, kind=StageKind.GME_APPOINTMENT)[0]
+    resident = people_in(gme, 1, kind=StageKind.GME_APPOINTMENT)[0]
     nobody = Person.objects.create(given_name="C", family_name="D")
     survey = survey_factory(mode="invitations")
     services.invitations_create(
