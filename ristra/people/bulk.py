@@ -21,23 +21,41 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
-def allocate_ids(model: type[models.Model], count: int) -> list[int]:
-    """Reserve ``count`` primary keys for ``model`` (call inside the write transaction)."""
-    if count <= 0:
-        return []
-    table = model._meta.db_table
-    pk_column = model._meta.pk.column  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk_column, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the IMMEDIATE transaction holds the write lock, so max(id) is stable.
-        quoted = connection.ops.quote_name(table)
-        cursor.execute(f"SELECT COALESCE(MAX({pk_column}), 0) FROM {quoted}")  # noqa: S608
-        start = int(cursor.fetchone()[0]) + 1
+class IdAllocator:
+    """Primary keys for a model's new rows, reserved inside the write transaction.
+
+    PostgreSQL hands them out from the table's sequence. On SQLite the IMMEDIATE
+    transaction holds the write lock, so once the largest key is read the next ones are
+    counted here: later calls need not wait for earlier inserts to be written. The first
+    call must come after every earlier insert into the table is written (``primed`` tells
+    whether it has happened).
+    """
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        self.next: int | None = None
+
+    @property
+    def primed(self) -> bool:
+        return self.next is not None or connection.vendor == "postgresql"
+
+    def take(self, count: int) -> list[int]:
+        if count <= 0:
+            return []
+        table = self.model._meta.db_table
+        pk_column = self.model._meta.pk.column  # type: ignore[union-attr]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [table, pk_column, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            if self.next is None:
+                quoted = connection.ops.quote_name(table)
+                cursor.execute(f"SELECT COALESCE(MAX({pk_column}), 0) FROM {quoted}")  # noqa: S608
+                self.next = int(cursor.fetchone()[0]) + 1
+        start, self.next = self.next, self.next + count
         return list(range(start, start + count))
 
 
@@ -155,6 +173,10 @@ class _SqliteInsert:
 # stepped and reset once, and the table's AUTOINCREMENT counter is read and written once.
 ROWS_PER_STATEMENT = 500
 
+# Values the planning thread may queue ahead of the SQLite writer (about one 50,000-row
+# chunk of a wide export): enough to keep the writer busy, small enough for memory.
+MAX_PENDING_VALUES = 2_000_000
+
 
 def _sqlite_statement(
     conn: BaseDatabaseWrapper, model: type[models.Model], columns: Sequence[str], rows: pl.DataFrame
@@ -221,11 +243,18 @@ class BackgroundInserts:
     caller reads a table it calls ``wait(model)``, so what it reads includes every insert
     added before; ``wait()`` without a model waits for all of them, and must come before
     the transaction ends. On PostgreSQL each insert is written at once.
+
+    The caller may run ahead of the writer by at most ``max_pending`` queued values:
+    ``add`` blocks until the writer has caught up that far, so the memory held by queued
+    parameters stays bounded whatever the size of the file.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_pending: int = MAX_PENDING_VALUES) -> None:
         self.conn: BaseDatabaseWrapper = connections[DEFAULT_DB_ALIAS]
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.max_pending = max_pending
+        self.pending = 0  # values queued and not yet written
+        self.room = threading.Condition()
         self.last: dict[type[models.Model], threading.Event] = {}
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -243,9 +272,13 @@ class BackgroundInserts:
             self.thread.start()
         # The parameters are built here: the writer's time is the import's critical path.
         sql, params = _sqlite_statement(self.conn, model, columns, rows)
+        size = sum(len(values) for values in params)
+        with self.room:
+            self.room.wait_for(lambda: not self.pending or self.pending + size <= self.max_pending)
+            self.pending += size
         done = threading.Event()
         self.last[model] = done
-        self.jobs.put(_Job(model, sql, params, done))
+        self.jobs.put(_Job(model, sql, params, done, size))
 
     def _write(self) -> None:
         while (job := self.jobs.get()) is not None:
@@ -256,6 +289,9 @@ class BackgroundInserts:
                 self.error, self.failed = exc, True
             finally:
                 job.done.set()
+                with self.room:
+                    self.pending -= job.size
+                    self.room.notify_all()
 
     def wait(self, model: type[models.Model] | None = None) -> None:
         """Block until the inserts added so far (into ``model``'s table) are written."""
@@ -280,11 +316,27 @@ class _Job:
     sql: _SqliteInsert
     params: list[list[Any]]
     done: threading.Event
+    size: int
 
 
 def chunked(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def fetch_all(
+    model: type[models.Model], columns: Sequence[str], where_column: str, value: Any, *, limit: int
+) -> list[tuple[Any, ...]] | None:
+    """SELECT ``columns`` WHERE ``where_column`` = ``value``: the rows, or None if more than
+    ``limit`` (then the caller looks rows up by value instead)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    select = ", ".join(connection.ops.quote_name(c) for c in columns)
+    where = connection.ops.quote_name(where_column)
+    sql = f"SELECT {select} FROM {table} WHERE {where} = %s LIMIT %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value, limit + 1])
+        rows = cursor.fetchall()
+    return None if len(rows) > limit else rows
 
 
 def fetch_in(

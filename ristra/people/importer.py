@@ -43,6 +43,8 @@ from ristra.people.models import (
 ROW = "__row__"
 PID = "__pid__"
 CHUNK_ROWS = 50_000
+# Identifiers of one system kept in memory for a batch when the database holds no more.
+STORED_OWNERS_LIMIT = 100_000
 PERSON_FIELDS = ("given_name", "middle_name", "family_name", "former_names", "birth_date")
 STAGE_FIELDS = (
     "start_date", "end_date", "org_unit_id", "academic_year", "program", "round", "outcome",
@@ -200,12 +202,22 @@ class Pipeline:
         # only checking), so later rows and chunks about the same person find them.
         self.planned_people: dict[str, int] = {}
         self.created_people: set[int] = set()
+        self.person_ids = bulk.IdAllocator(Person)
+        # Identifiers: system -> value -> person id. ``stored_owners`` holds what the
+        # database held before this batch when that is small enough to keep (else None:
+        # ask the database chunk by chunk); ``batch_owners`` what this batch adds. So a
+        # chunk never waits for an earlier chunk's identifiers to be written.
+        self.stored_owners: dict[str, dict[str, int] | None] = {}
+        self.batch_owners: dict[str, dict[str, int]] = {}
+        # People this chunk adds: nothing of theirs is stored yet, so nothing is looked up.
+        self.fresh: list[int] = []
         # Per stage kind, the stage fields this file states (see _stages).
         self.stage_fields: dict[str, set[str]] = {}
         self.created_units: list[int] = []
         self.file_notes: list[str] = []
         self.sources: dict[str, str] = {}
         self.format = self.encoding = self.delimiter = ""
+        self.headings: list[str] = []
 
     # -- reading ----------------------------------------------------------------------
     def chunks(self) -> Iterator[tuple[pl.DataFrame, ValidationResult]]:
@@ -229,10 +241,33 @@ class Pipeline:
             if result.file_errors:
                 raise UnusableInput("missing_columns", " ".join(result.file_errors))
             if first:
+                self.headings = [c for c in frame.columns if c != ROW]
                 self.file_notes.extend(result.messages)
                 self.sources = {f: h for h, f in result.mapping.items()}
                 first = False
             yield frame, result
+
+    # -- identifiers --------------------------------------------------------------------
+    def _stored_owners(self, system: str, values: list[str]) -> list[tuple[str, int]]:
+        """(value, person id) of ``values`` recorded for ``system`` before this batch."""
+        if system not in self.stored_owners:
+            # Read once, on the first chunk, before this batch has added any identifier.
+            rows = bulk.fetch_all(
+                Identifier, ["value", "person_id"], "system", system, limit=STORED_OWNERS_LIMIT
+            )
+            self.stored_owners[system] = None if rows is None else dict(rows)
+        stored = self.stored_owners[system]
+        if stored is not None:
+            return [(v, stored[v]) for v in values if v in stored]
+        found = bulk.fetch_in(
+            Identifier,
+            ["value", "person_id"],
+            "value",
+            values,
+            extra_where="system = %s",
+            extra_params=[system],
+        )
+        return [(v, pid) for v, pid in found]
 
     # -- units ------------------------------------------------------------------------
     def _unit(self, name: str, kind: str) -> tuple[int | None, str]:
@@ -503,23 +538,15 @@ class Pipeline:
         key_fields = [f for f in self.kind.key_identifiers if f in clean.columns]
         id_fields = [f for f in self.id_systems if f in clean.columns]
 
-        # 1. Who exists already: owners of every identifier in the chunk.
-        self.inserts.wait(Identifier)
+        # 1. Who exists already: owners of every identifier in the chunk, as stored before
+        #    this batch or added by it.
         owners: dict[tuple[str, str], int] = {}
         for fname in id_fields:
             system = self.id_systems[fname]
             values = clean.get_column(fname).drop_nulls().unique().to_list()
-            owners.update(
-                ((system, v), pid)
-                for v, pid in bulk.fetch_in(
-                    Identifier,
-                    ["value", "person_id"],
-                    "value",
-                    values,
-                    extra_where="system = %s",
-                    extra_params=[system],
-                )
-            )
+            owners.update(((system, v), pid) for v, pid in self._stored_owners(system, values))
+            added = self.batch_owners.get(system, {})
+            owners.update(((system, v), added[v]) for v in values if v in added)
 
         def owner_expr(fname: str) -> pl.Expr:
             system = self.id_systems[fname]
@@ -608,13 +635,15 @@ class Pipeline:
             .to_list()
         )
         if self.apply:
-            self.inserts.wait(Person)
-            new_ids = bulk.allocate_ids(Person, len(new_keys))
+            if not self.person_ids.primed:
+                self.inserts.wait(Person)
+            new_ids = self.person_ids.take(len(new_keys))
         else:
             start = len(self.planned_people)
             new_ids = [-(start + i + 1) for i in range(len(new_keys))]
         created = dict(zip(new_keys, new_ids, strict=True))
         self.planned_people.update(created)
+        self.fresh = new_ids
         clean = clean.with_columns(
             pl.coalesce(
                 pl.col(PID),
@@ -720,21 +749,29 @@ class Pipeline:
             )
             if part.height:
                 id_frames.append(part)
-        if id_frames:
-            new_ids_frame = pl.concat(id_frames)
-            changed.update(new_ids_frame.filter(~pl.col("_new")).get_column(ROW).to_list())
-            if self.apply:
+                self.batch_owners.setdefault(system, {}).update(
+                    part.select("value", PID).iter_rows()
+                )
+        for part in id_frames:
+            changed.update(part.filter(~pl.col("_new")).get_column(ROW).to_list())
+            if self.apply:  # one insert per system, so the system is written once per statement
                 self.inserts.add(
                     Identifier,
                     ["person_id", "system", "value", "batch_id"],
-                    new_ids_frame.select(PID, "system", "value", pl.lit(batch_id).alias("b")),
+                    part.select(PID, "system", "value", pl.lit(batch_id).alias("b")),
                 )
 
         # 6. Stages: new ones inserted, changed ones updated.
         if stages.height:
             stages = stages.unique([PID, "key"], keep="last", maintain_order=True)
-            known = stages.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()
-            self.inserts.wait(Stage)
+            known = (
+                stages.filter((pl.col(PID) > 0) & ~pl.col(PID).is_in(self.fresh))
+                .get_column(PID)
+                .unique()
+                .to_list()
+            )
+            if known:
+                self.inserts.wait(Stage)
             existing = bulk.fetch_in(
                 Stage, ["id", "person_id", "key", *STAGE_FIELDS], "person_id", known
             )
@@ -784,11 +821,13 @@ class Pipeline:
                     if self.apply:
                         Stage.objects.filter(pk=row["id"]).update(**diff)
             if self.apply and inserts.height:
-                self.inserts.add(
-                    Stage,
-                    ["person_id", "kind", "key", *STAGE_FIELDS, "batch_id"],
-                    inserts.select(PID, "kind", "key", *STAGE_FIELDS, pl.lit(batch_id).alias("b")),
-                )
+                # One insert per kind: the fields a kind leaves empty are written once.
+                for part in inserts.partition_by("kind", maintain_order=True):
+                    self.inserts.add(
+                        Stage,
+                        ["person_id", "kind", "key", *STAGE_FIELDS, "batch_id"],
+                        part.select(PID, "kind", "key", *STAGE_FIELDS, pl.lit(batch_id).alias("b")),
+                    )
 
         # 7. Self-identification answers: a new answer is added, the same one is kept.
         self._answers(raw, clean, changed, before)
@@ -836,7 +875,14 @@ class Pipeline:
         counts.unchanged = tally.get(RowFate.UNCHANGED.value, 0)
         counts.rejected = tally.get(RowFate.REJECTED.value, 0)
         if self.apply:
-            raw_json = raw.select(pl.struct(pl.exclude(ROW)).struct.json_encode().alias("raw"))
+            # The values as a JSON array, in the order of the batch's headings.
+            raw_json = raw.select(
+                pl.struct(pl.concat_list(pl.exclude(ROW).cast(pl.String)).alias("r"))
+                .struct.json_encode()
+                .str.strip_prefix('{"r":')
+                .str.strip_suffix("}")
+                .alias("raw")
+            )
             self.inserts.add(
                 ImportRow,
                 ["batch_id", "row_number", "raw", "fate", "reason", "person_id", "before"],
@@ -900,8 +946,14 @@ class Pipeline:
             [PID, "dimension", "reported_on"], keep="last", maintain_order=True
         )
         # People already in the database (including those an earlier chunk added).
-        known = answers.filter(pl.col(PID) > 0).get_column(PID).unique().to_list()
-        self.inserts.wait(SelfIdentification)
+        known = (
+            answers.filter((pl.col(PID) > 0) & ~pl.col(PID).is_in(self.fresh))
+            .get_column(PID)
+            .unique()
+            .to_list()
+        )
+        if known:
+            self.inserts.wait(SelfIdentification)
         stored = bulk.fetch_in(
             SelfIdentification,
             ["id", "person_id", "dimension", "codes", "raw_value", "declined", "reported_on"],

@@ -357,6 +357,8 @@ class ImportBatch(models.Model):
     encoding = models.CharField(max_length=32, blank=True)
     delimiter = models.CharField(max_length=4, blank=True)
     file_notes = models.JSONField(default=list, blank=True)
+    # The file's headings in order; each ledger row keeps its values in this order.
+    headings = models.JSONField(_("headings"), default=list, blank=True)
     error = models.TextField(_("problem with the file"), blank=True)
     rows_total = models.PositiveIntegerField(default=0)
     rows_valid = models.PositiveIntegerField(default=0)
@@ -416,6 +418,7 @@ class ImportRow(models.Model):
         ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False
     )
     row_number = models.PositiveIntegerField(_("row"))
+    # The row's values in the order of ``batch.headings`` (see ``cells``).
     raw = models.JSONField(_("row as in the file"))
     fate = models.CharField(_("fate"), max_length=16, choices=RowFate.choices)
     reason = models.TextField(_("reason"), blank=True)
@@ -433,6 +436,11 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.fate}"
+
+    def cells(self, headings: list[str] | None = None) -> dict[str, Any]:
+        """The row as in the file: heading -> value."""
+        names = self.batch.headings if headings is None else headings
+        return dict(zip(names, self.raw, strict=True))
 
 
 class ImportProblem(models.Model):

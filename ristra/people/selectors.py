@@ -117,21 +117,18 @@ def rejected_rows(batch: ImportBatch) -> tuple[list[str], list[list[Any]]]:
             "row_number", "raw", "reason"
         )
     )
+    headers = list(batch.headings)
     if not ledger:
-        ledger = _rejected_from_file(batch)
-    headers: list[str] = []
-    for _number, raw, _reason in ledger:
-        for key in raw:
-            if key not in headers:
-                headers.append(key)
+        headers, ledger = _rejected_from_file(batch)
     if not ledger:
         reasons = ImportProblem.objects.filter(batch=batch).values_list("row_number", "message")
         return ["row", "problem"], [[n, m] for n, m in reasons]
-    rows = [[number, *[raw.get(h) for h in headers], reason] for number, raw, reason in ledger]
+    rows = [[number, *values, reason] for number, values, reason in ledger]
     return ["row", *headers, "problem"], rows
 
 
-def _rejected_from_file(batch: ImportBatch) -> list[tuple[int, dict[str, Any], str]]:
+def _rejected_from_file(batch: ImportBatch) -> tuple[list[str], list[tuple[int, list[Any], str]]]:
+    """(headings, rejected rows with their values and reasons), read from the kept file."""
     from pathlib import Path
 
     from ristra.analytics.tabular import UnusableInput, iter_table_chunks
@@ -142,17 +139,17 @@ def _rejected_from_file(batch: ImportBatch) -> list[tuple[int, dict[str, Any], s
         "row_number", "message"
     ):
         reasons.setdefault(number, []).append(message)
+    headings: list[str] = []
+    out: list[tuple[int, list[Any], str]] = []
     if not reasons:
-        return []
-    out: list[tuple[int, dict[str, Any], str]] = []
+        return headings, out
     try:
         _info, frames = iter_table_chunks(Path(batch.file.path))
         for frame in frames:
-            for row in frame.iter_rows(named=True):
-                number = int(row["__row__"])
+            headings = [c for c in frame.columns if c != "__row__"]
+            for number, *values in frame.select("__row__", *headings).iter_rows():
                 if number in reasons:
-                    raw = {k: v for k, v in row.items() if k != "__row__"}
-                    out.append((number, raw, "\n".join(reasons[number])))
+                    out.append((int(number), values, "\n".join(reasons[number])))
     except UnusableInput:
-        return []
-    return out
+        return [], []
+    return headings, out

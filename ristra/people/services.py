@@ -167,6 +167,7 @@ def _run(
     batch.encoding = pipeline.encoding
     batch.delimiter = pipeline.delimiter
     batch.file_notes = pipeline.file_notes
+    batch.headings = pipeline.headings
     if apply:
         batch.created_units = [*batch.created_units, *pipeline.created_units]
     batch.plan = {

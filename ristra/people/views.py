@@ -252,7 +252,7 @@ def batch_rows(request: HttpRequest, batch_id: int) -> HttpResponse:
         person_ids=[r.person_id for r in page if r.person_id],
         request=request,
     )
-    headers: list[str] = list(page[0].raw.keys()) if len(page) else []
+    headers: list[str] = batch.headings
     return render(
         request,
         "people/batch_rows.html",

@@ -163,7 +163,7 @@ def test_it_keeps_rejected_rows_with_reasons_and_commits_the_rest(cast: dict[str
     rejected = ImportRow.objects.filter(batch=batch, fate=RowFate.REJECTED)
     assert rejected.count() == 2
     assert all(r.reason for r in rejected)
-    assert rejected.get(row_number=5).raw["Academic Rank"] == "Visiting Scholar"
+    assert rejected.get(row_number=5).cells()["Academic Rank"] == "Visiting Scholar"
     assert not Person.objects.filter(family_name="Smith").exists()
 
 
