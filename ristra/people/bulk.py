@@ -249,10 +249,10 @@ class BackgroundInserts:
     parameters stays bounded whatever the size of the file.
     """
 
-    def __init__(self, *, max_pending: int = MAX_PENDING_VALUES) -> None:
+    def __init__(self, *, max_pending: int | None = None) -> None:
         self.conn: BaseDatabaseWrapper = connections[DEFAULT_DB_ALIAS]
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self.max_pending = max_pending
+        self.max_pending = MAX_PENDING_VALUES if max_pending is None else max_pending
         self.pending = 0  # values queued and not yet written
         self.room = threading.Condition()
         self.last: dict[type[models.Model], threading.Event] = {}

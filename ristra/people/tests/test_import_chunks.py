@@ -72,7 +72,14 @@ def record() -> dict[str, Any]:
             for a in SelfIdentification.objects.all()
         ),
         "ledger": sorted(
-            (r.batch.filename, r.row_number, r.fate, r.reason, key.get(r.person_id or 0))
+            (
+                r.batch.filename,
+                r.row_number,
+                r.fate,
+                r.reason,
+                key.get(r.person_id or 0),
+                tuple(r.cells().items()),
+            )
             for r in ImportRow.objects.select_related("batch")
         ),
         "problems": sorted(ImportProblem.objects.values_list("row_number", "rule")),
@@ -98,6 +105,60 @@ def test_it_gives_the_same_record_whatever_the_chunk_size(
     ImportBatch.objects.all().delete()
     monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
     assert import_both(cast["analyst"]) == whole
+
+
+@pytest.mark.django_db
+def test_the_planner_waits_for_the_writer_when_too_far_ahead(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = import_both(cast["analyst"])
+    for model in (ImportRow, ImportProblem, SelfIdentification, Stage, Identifier, Person):
+        model.objects.all().delete()
+    ImportBatch.objects.all().delete()
+    # One queued statement at a time: every add waits for the writer to catch up.
+    monkeypatch.setattr(bulk, "MAX_PENDING_VALUES", 1)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    assert import_both(cast["analyst"]) == whole
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adding_waits_while_the_writer_is_too_far_behind(
+    cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writes each insert at once")
+    commit(cast["analyst"], ROWS[:1])
+    person = Person.objects.get().pk
+    released = threading.Event()
+    execute = bulk._execute
+
+    def slow_execute(conn: Any, model: Any, sql: Any, params: Any) -> None:
+        released.wait()  # the writer is held until the timer below lets it go
+        execute(conn, model, sql, params)
+
+    monkeypatch.setattr(bulk, "_execute", slow_execute)
+    frames = [
+        pl.DataFrame(
+            {"person_id": [person] * 3, "system": ["npi"] * 3, "value": [f"{n}{c}" for c in "abc"]}
+        )
+        for n in range(3)
+    ]
+    with transaction.atomic():
+        inserts = bulk.BackgroundInserts(max_pending=4)  # less than two frames' 6 values
+        timer = threading.Timer(0.3, released.set)
+        timer.start()
+        inserts.add(Identifier, ["person_id", "system", "value"], frames[0])
+        for frame in frames[1:]:
+            inserts.add(Identifier, ["person_id", "system", "value"], frame)
+            assert released.is_set()  # it returned only once the writer had caught up
+            assert inserts.pending <= 6
+        inserts.wait()
+        assert inserts.pending == 0
+    assert Identifier.objects.filter(system="npi").count() == 9
 
 
 @pytest.mark.django_db
