@@ -1,6 +1,6 @@
 """Memory benchmark: a 1,000,000-row faculty export imported with bounded memory.
 
-Imports the file as `ristra import faculty FILE` does (one pass, chunks of 50,000 rows,
+Imports the file as `ristra import faculty FILE` does (one pass, chunks of 20,000 rows,
 one transaction) into a fresh SQLite database and prints the peak resident memory of the
 process, against the 1.5 GiB target. For comparison, it first measures what merely loading
 the same file into memory with pandas' read_csv (the usual first step of a hand-written

@@ -173,9 +173,9 @@ class _SqliteInsert:
 # stepped and reset once, and the table's AUTOINCREMENT counter is read and written once.
 ROWS_PER_STATEMENT = 500
 
-# Values the planning thread may queue ahead of the SQLite writer (about one 50,000-row
-# chunk of a wide export): enough to keep the writer busy, small enough for memory.
-MAX_PENDING_VALUES = 2_000_000
+# Values the planning thread may queue ahead of the SQLite writer (about two 20,000-row
+# chunks of a wide export): enough to keep the writer busy, small enough for memory.
+MAX_PENDING_VALUES = 1_500_000
 
 
 def _sqlite_statement(

@@ -42,7 +42,9 @@ from ristra.people.models import (
 
 ROW = "__row__"
 PID = "__pid__"
-CHUNK_ROWS = 50_000
+# Rows read, planned and queued for writing at a time. Smaller chunks let the writer start
+# sooner and keep it fed; much smaller ones add planning overhead per chunk.
+CHUNK_ROWS = 20_000
 # Identifiers of one system kept in memory for a batch when the database holds no more.
 STORED_OWNERS_LIMIT = 100_000
 PERSON_FIELDS = ("given_name", "middle_name", "family_name", "former_names", "birth_date")
@@ -203,12 +205,13 @@ class Pipeline:
         self.planned_people: dict[str, int] = {}
         self.created_people: set[int] = set()
         self.person_ids = bulk.IdAllocator(Person)
-        # Identifiers: system -> value -> person id. ``stored_owners`` holds what the
-        # database held before this batch when that is small enough to keep (else None:
-        # ask the database chunk by chunk); ``batch_owners`` what this batch adds. So a
-        # chunk never waits for an earlier chunk's identifiers to be written.
+        # Identifiers by system. ``stored_owners`` holds value -> person id as the database
+        # held them before this batch, when few enough to keep (else None: the database is
+        # asked chunk by chunk); ``batch_owners`` the (value, person id) this batch adds, as
+        # a frame (a million of them take tens of MB, not hundreds). So a chunk never waits
+        # for an earlier chunk's identifiers to be written.
         self.stored_owners: dict[str, dict[str, int] | None] = {}
-        self.batch_owners: dict[str, dict[str, int]] = {}
+        self.batch_owners: dict[str, pl.DataFrame] = {}
         # People this chunk adds: nothing of theirs is stored yet, so nothing is looked up.
         self.fresh: list[int] = []
         # Per stage kind, the stage fields this file states (see _stages).
@@ -545,8 +548,11 @@ class Pipeline:
             system = self.id_systems[fname]
             values = clean.get_column(fname).drop_nulls().unique().to_list()
             owners.update(((system, v), pid) for v, pid in self._stored_owners(system, values))
-            added = self.batch_owners.get(system, {})
-            owners.update(((system, v), added[v]) for v in values if v in added)
+            added = self.batch_owners.get(system)
+            if added is not None and values:
+                wanted = pl.DataFrame({"value": values}, schema={"value": added.schema["value"]})
+                found = added.join(wanted, on="value", how="semi")
+                owners.update(((system, v), pid) for v, pid in found.iter_rows())
 
         def owner_expr(fname: str) -> pl.Expr:
             system = self.id_systems[fname]
@@ -749,9 +755,10 @@ class Pipeline:
             )
             if part.height:
                 id_frames.append(part)
-                self.batch_owners.setdefault(system, {}).update(
-                    part.select("value", PID).iter_rows()
-                )
+                added = part.select("value", PID)
+                if system in self.batch_owners:
+                    added = pl.concat([self.batch_owners[system], added], rechunk=False)
+                self.batch_owners[system] = added
         for part in id_frames:
             changed.update(part.filter(~pl.col("_new")).get_column(ROW).to_list())
             if self.apply:  # one insert per system, so the system is written once per statement
