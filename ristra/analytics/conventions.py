@@ -1,6 +1,6 @@
 """Counting conventions: derive reporting categories from raw race/ethnicity answers.
 
-Ristra stores what each person selected (see ``SelfIdentification``) and derives
+Ristra stores what each person selected (see ``SelfIdentification.answers``) and derives
 categories only when counting.  This module holds the derivations, as plain data
 and pure functions, so that every report, export and test counts the same way.
 
@@ -71,7 +71,7 @@ HISPANIC_CODES: tuple[str, ...] = ("yes", "no", DECLINED)
 CITIZENSHIP_CODES: tuple[str, ...] = ("us_citizen", "permanent_resident", "nonresident", DECLINED)
 NONRESIDENT = "nonresident"
 
-#: ``SelfIdentification.dimension`` names read by :meth:`RaceEthnicityAnswers.from_codes`.
+#: Question (``Dimension``) names read by :meth:`RaceEthnicityAnswers.from_codes`.
 DIMENSIONS: dict[str, str] = {
     "hispanic": "hispanic",
     "race": "race",
@@ -126,7 +126,7 @@ class RaceEthnicityAnswers:
 
     @classmethod
     def from_codes(cls, mapping: Mapping[str, Sequence[str]]) -> RaceEthnicityAnswers:
-        """Build from ``{dimension: codes}`` as stored in ``SelfIdentification.codes``.
+        """Build from ``{dimension: codes}``, the codes of each answer as stored.
 
         Keys are dimension names (``hispanic``, ``race``, ``race_ethnicity_2024``,
         ``citizenship``); other keys are ignored.  A missing key or an empty list

@@ -39,8 +39,10 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
+import polars as pl
 from django.db import connection, transaction
-from django.db.models import Count, Model, ProtectedError, Q, RestrictedError
+from django.db.models import Count, Model, ProtectedError, Q, RestrictedError, TextField
+from django.db.models.functions import Cast
 
 from ristra.people.models import (
     DepartmentClass,
@@ -56,6 +58,7 @@ from ristra.people.models import (
     StageKind,
     stage_key,
 )
+from ristra.people.responses import answer_rows
 
 DEMO_SCHOOL_CODE = "demo-school"
 DEMO_SCHOOL_NAME = "Sangre de Cristo School of Medicine (fictional demo)"
@@ -2431,6 +2434,18 @@ def _insert_rows(
             cursor.executemany(sql, chunk)
 
 
+def _responses(answers: list[DemoAnswer]) -> dict[tuple[str, dt.date], dict[str, Any]]:
+    """A person's answers as responses: by source and date, in the order given."""
+    out: dict[tuple[str, dt.date], dict[str, Any]] = {}
+    for a in answers:
+        out.setdefault((a.source, a.reported_on), {})[a.dimension] = {
+            "raw": a.raw_value,
+            "codes": a.codes,
+            "declined": a.declined,
+        }
+    return out
+
+
 def _write_world(world: DemoWorld, *, batch_size: int) -> None:
     ops = connection.ops
     units = list(world.units.values())
@@ -2459,19 +2474,11 @@ def _write_world(world: DemoWorld, *, batch_size: int) -> None:
     day = ops.adapt_datefield_value
     _insert_rows(
         SelfIdentification,
-        ("person", "dimension", "raw_value", "codes", "declined", "source", "reported_on"),
+        ("person", "source", "reported_on", "answers"),
         (
-            (
-                pk,
-                a.dimension,
-                a.raw_value,
-                ops.adapt_json_value(a.codes, None),
-                a.declined,
-                a.source,
-                day(a.reported_on),
-            )
+            (pk, source, day(on), ops.adapt_json_value(answers, None))
             for pk, dp in pairs
-            for a in dp.answers
+            for (source, on), answers in _responses(dp.answers).items()
         ),
         batch_size,
     )
@@ -2572,6 +2579,13 @@ def summarise(*, today: dt.date = DEMO_TODAY) -> DemoSummary:
     senior = now.filter(senior_administrative=True).filter(
         kind__in=[StageKind.LEADERSHIP_APPOINTMENT, StageKind.STAFF_APPOINTMENT]
     )
+    texts = SelfIdentification.objects.annotate(text=Cast("answers", TextField()))
+    answers = answer_rows(
+        pl.DataFrame(
+            {"answers": list(texts.values_list("text", flat=True))},
+            schema={"answers": pl.String},
+        )
+    )
     return DemoSummary(
         persons=Person.objects.count(),
         org_units=OrgUnit.objects.count(),
@@ -2598,8 +2612,8 @@ def summarise(*, today: dt.date = DEMO_TODAY) -> DemoSummary:
         staff_now=people(now.filter(kind=StageKind.STAFF_APPOINTMENT)),
         stages=sum(kinds.values()),
         identifiers=Identifier.objects.count(),
-        self_identifications=SelfIdentification.objects.count(),
-        declined_answers=SelfIdentification.objects.filter(declined=True).count(),
+        self_identifications=answers.height,
+        declined_answers=int(answers.get_column("declined").sum()),
         persons_without_self_identification=Person.objects.filter(
             ~Q(id__in=SelfIdentification.objects.values("person_id"))
         ).count(),

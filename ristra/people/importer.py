@@ -39,6 +39,7 @@ from ristra.people.models import (
     Stage,
     StageKind,
 )
+from ristra.people.responses import answer_rows, answers_json
 
 ROW = "__row__"
 PID = "__pid__"
@@ -109,36 +110,6 @@ def _fixed(value: Any, places: int) -> str | None:
     if value is None:
         return None
     return f"{Decimal(str(value)):.{places}f}"
-
-
-_NEEDS_ESCAPING = r'["\\\p{Cc}]|[^\x00-\x7f]'
-
-
-def _canonical_json(value: Any) -> str:
-    """Stored codes as the text ``json.dumps`` writes (PostgreSQL re-formats JSON)."""
-    text = value if isinstance(value, str) else json.dumps(value)
-    if "\\" in text or not text.isascii():
-        return json.dumps(json.loads(text))
-    return text
-
-
-def _with_json_codes(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add ``_codes``: the codes list as ``json.dumps`` would write it, built column-wise."""
-    # Joined with a character that never needs escaping (a control character would).
-    joined = pl.col("codes").list.join(",")
-    frame = frame.with_columns(
-        pl.concat_str([pl.lit('["'), pl.col("codes").list.join('", "'), pl.lit('"]')]).alias(
-            "_codes"
-        ),
-        joined.str.contains(_NEEDS_ESCAPING).alias("_escape"),
-    )
-    if frame.get_column("_escape").any():
-        index = frame.with_row_index("_i").filter(pl.col("_escape"))
-        fixed = [json.dumps(list(codes)) for codes in index.get_column("codes").to_list()]
-        frame = frame.with_columns(
-            frame.get_column("_codes").scatter(index.get_column("_i").to_list(), fixed)
-        )
-    return frame.drop("_escape")
 
 
 def _stage_frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
@@ -948,9 +919,7 @@ class Pipeline:
             pl.concat(longs)
             .filter(pl.col("codes").list.len() > 0)
             .with_columns(pl.col("codes").list.contains("declined").alias("declined"))
-        )
-        answers = _with_json_codes(answers).unique(
-            [PID, "dimension", "reported_on"], keep="last", maintain_order=True
+            .unique([PID, "dimension", "reported_on"], keep="last", maintain_order=True)
         )
         # People already in the database (including those an earlier chunk added).
         known = (
@@ -963,71 +932,74 @@ class Pipeline:
             self.inserts.wait(SelfIdentification)
         stored = bulk.fetch_in(
             SelfIdentification,
-            ["id", "person_id", "dimension", "codes", "raw_value", "declined", "reported_on"],
+            ["id", "person_id", "reported_on", "answers"],
             "person_id",
             known,
             extra_where="source = %s",
             extra_params=[self.source],
         )
-        inserts = answers
+        # An answer is new unless the latest stored answer from this source to the same
+        # question has the same codes.
+        changes = answers.with_columns(pl.lit(None, pl.Int64).alias("response_id"))
         if stored:
-            old = (
-                pl.DataFrame(
-                    {
-                        "old_id": [r[0] for r in stored],
-                        PID: [r[1] for r in stored],
-                        "dimension": [r[2] for r in stored],
-                        "old_codes": [_canonical_json(r[3]) for r in stored],
-                        "old_raw": [r[4] for r in stored],
-                        "old_declined": [bool(r[5]) for r in stored],
-                        "old_reported_on": [_iso_text(r[6]) for r in stored],
-                    },
-                    schema_overrides={"old_id": pl.Int64, PID: pl.Int64},
-                )
-                .sort("old_reported_on", "old_id")
+            texts = {r[0]: r[3] if isinstance(r[3], str) else json.dumps(r[3]) for r in stored}
+            responses = pl.DataFrame(
+                {
+                    "response_id": [r[0] for r in stored],
+                    PID: [r[1] for r in stored],
+                    "reported_on": [_iso_text(r[2]) for r in stored],
+                    "answers": list(texts.values()),
+                },
+                schema={
+                    "response_id": pl.Int64,
+                    PID: pl.Int64,
+                    "reported_on": pl.String,
+                    "answers": pl.String,
+                },
+            )
+            latest = (
+                answer_rows(responses)
+                .sort("reported_on", "response_id")
                 .unique([PID, "dimension"], keep="last")
+                .select(PID, "dimension", pl.col("codes").alias("old_codes"))
             )
-            joined = answers.join(old, on=[PID, "dimension"], how="left")
-            joined = joined.filter(pl.col("old_codes").ne_missing(pl.col("_codes")))
-            same_day = pl.col("old_id").is_not_null() & (
-                pl.col("old_reported_on") == pl.col("reported_on")
+            changes = (
+                answers.join(latest, on=[PID, "dimension"], how="left")
+                .filter(pl.col("old_codes").ne_missing(pl.col("codes")))
+                .drop("old_codes")
+                # A response from this source on the same date takes the answer in.
+                .join(responses.drop("answers"), on=[PID, "reported_on"], how="left")
             )
-            for row in joined.filter(same_day).iter_rows(named=True):
-                before.setdefault(row[ROW], {}).setdefault("self_ids", {})[str(row["old_id"])] = {
-                    "codes": json.loads(row["old_codes"]),
-                    "raw_value": row["old_raw"],
-                    "declined": row["old_declined"],
+            updates: dict[int, dict[str, Any]] = {}
+            for row in changes.filter(pl.col("response_id").is_not_null()).iter_rows(named=True):
+                response_id = row["response_id"]
+                if response_id not in updates:
+                    updates[response_id] = json.loads(texts[response_id])
+                values = updates[response_id]
+                replaced = before.setdefault(row[ROW], {}).setdefault("responses", {})
+                replaced.setdefault(str(response_id), {})[row["dimension"]] = values.get(
+                    row["dimension"]
+                )
+                values[row["dimension"]] = {
+                    "raw": row["raw_value"],
+                    "codes": row["codes"],
+                    "declined": row["declined"],
                 }
-                if self.apply:
-                    SelfIdentification.objects.filter(pk=row["old_id"]).update(
-                        codes=row["codes"],
-                        raw_value=row["raw_value"],
-                        declined=row["declined"],
-                    )
-            inserts = joined.filter(~same_day)
-            changed.update(joined.filter(~pl.col("_new")).get_column(ROW).to_list())
+            if self.apply:
+                for response_id, values in updates.items():
+                    SelfIdentification.objects.filter(pk=response_id).update(answers=values)
+        changed.update(changes.filter(~pl.col("_new")).get_column(ROW).to_list())
+        inserts = changes.filter(pl.col("response_id").is_null())
         if self.apply and inserts.height:
             batch_id = self.batch.pk
             self.inserts.add(
                 SelfIdentification,
-                [
-                    "person_id",
-                    "dimension",
-                    "raw_value",
-                    "codes",
-                    "declined",
-                    "source",
-                    "reported_on",
-                    "batch_id",
-                ],
-                inserts.select(
+                ["person_id", "source", "reported_on", "answers", "batch_id"],
+                answers_json(inserts.rename({"raw_value": "raw"}), by=[PID, "reported_on"]).select(
                     PID,
-                    "dimension",
-                    "raw_value",
-                    "_codes",
-                    "declined",
                     pl.lit(self.source).alias("source"),
                     "reported_on",
+                    "answers",
                     pl.lit(batch_id).alias("b"),
                 ),
             )

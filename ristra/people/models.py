@@ -9,6 +9,7 @@ its fate, and a batch can be rolled back.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -144,19 +145,44 @@ class Dimension(models.TextChoices):
     CITIZENSHIP = "citizenship", _("Citizenship / visa status")
 
 
+class SelfIdentificationQuerySet(models.QuerySet["SelfIdentification"]):
+    def record_answer(
+        self,
+        *,
+        person: Person,
+        dimension: str,
+        codes: list[str],
+        source: str,
+        reported_on: dt.date | str,
+        raw_value: str = "",
+        declined: bool = False,
+    ) -> SelfIdentification:
+        """Add (or replace) one answer in the person's response from ``source`` that day."""
+        response, _made = self.get_or_create(person=person, source=source, reported_on=reported_on)
+        response.answers = {
+            **(response.answers or {}),
+            dimension: {"raw": raw_value, "codes": list(codes), "declined": declined},
+        }
+        response.save(update_fields=["answers"])
+        return response
+
+
 class SelfIdentification(models.Model):
-    """One answer to one self-identification question, as the person gave it."""
+    """One self-identification response: every answer a person gave one source on one day.
+
+    ``answers`` maps each question answered (a ``Dimension`` value) to the answer as
+    given: ``{"race": {"raw": "Navajo; White", "codes": ["aian", "white"], "declined":
+    false}}``. A declined answer has ``"declined": true`` and the code ``"declined"``.
+    Questions not asked or left blank are absent.
+    """
 
     # The unique constraint below starts with person, so it serves as the person index.
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="self_ids", db_index=False
     )
-    dimension = models.CharField(_("question"), max_length=32, choices=Dimension.choices)
-    raw_value = models.CharField(_("answer as given"), max_length=500, blank=True)
-    codes = models.JSONField(_("codes"), default=list, blank=True)
-    declined = models.BooleanField(_("declined to answer"), default=False)
     source = models.CharField(_("source"), max_length=120)
     reported_on = models.DateField(_("answered on"))
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     batch = models.ForeignKey(
         "ImportBatch",
         null=True,
@@ -166,18 +192,57 @@ class SelfIdentification(models.Model):
         db_index=False,  # read only by a rollback; an index would slow every import
     )
 
+    objects = SelfIdentificationQuerySet.as_manager()
+
     class Meta:
-        ordering = ["dimension", "-reported_on"]
-        verbose_name = _("self-identification answer")
+        ordering = ["-reported_on", "-id"]
+        verbose_name = _("self-identification response")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "dimension", "source", "reported_on"],
-                name="selfid_one_answer_per_source_and_date",
+                fields=["person", "source", "reported_on"],
+                name="selfid_one_response_per_source_and_date",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.dimension}: {self.raw_value}"
+        return f"{self.source} {self.reported_on}"
+
+    def answer_list(self) -> list[Answer]:
+        """The answers of this response, in the order of ``Dimension``."""
+        order = {d: i for i, d in enumerate(Dimension.values)}
+        return [
+            Answer(
+                dimension=dimension,
+                raw_value=str(value.get("raw") or ""),
+                codes=list(value.get("codes") or []),
+                declined=bool(value.get("declined")),
+                source=self.source,
+                reported_on=self.reported_on,
+                response_id=self.pk,
+            )
+            for dimension, value in sorted(
+                (self.answers or {}).items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of a ``SelfIdentification`` response, as the person gave it."""
+
+    dimension: str
+    raw_value: str
+    codes: list[str]
+    declined: bool
+    source: str
+    reported_on: dt.date
+    response_id: int
+
+    def get_dimension_display(self) -> str:
+        try:
+            return str(Dimension(self.dimension).label)
+        except ValueError:
+            return self.dimension
 
 
 class StageKind(models.TextChoices):

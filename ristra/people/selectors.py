@@ -9,7 +9,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from ristra.people.models import (
+    Answer,
     BatchStatus,
+    Dimension,
     Identifier,
     ImportBatch,
     OrgUnit,
@@ -72,8 +74,8 @@ class PersonHistory:
     as_of: dt.date
     stages: list[Stage]
     active: list[Stage]
-    self_ids: list[SelfIdentification] = field(default_factory=list)
-    superseded_self_ids: list[SelfIdentification] = field(default_factory=list)
+    self_ids: list[Answer] = field(default_factory=list)
+    superseded_self_ids: list[Answer] = field(default_factory=list)
     identifiers: list[Identifier] = field(default_factory=list)
 
 
@@ -86,12 +88,14 @@ def person_history(person: Person, *, as_of: dt.date, with_demographics: bool) -
     """
     stages = list(Stage.objects.filter(person=person).as_of(as_of).select_related("org_unit"))
     active = [s for s in stages if s.is_active_on(as_of)]
-    current: list[SelfIdentification] = []
-    superseded: list[SelfIdentification] = []
+    current: list[Answer] = []
+    superseded: list[Answer] = []
     if with_demographics:
+        responses = SelfIdentification.objects.filter(person=person, reported_on__lte=as_of)
+        answers = [a for r in responses.order_by("-reported_on", "-id") for a in r.answer_list()]
+        order = {d: i for i, d in enumerate(Dimension.values)}
         seen: set[str] = set()
-        answers = SelfIdentification.objects.filter(person=person, reported_on__lte=as_of)
-        for answer in answers.order_by("dimension", "-reported_on", "-id"):
+        for answer in sorted(answers, key=lambda a: order.get(a.dimension, len(order))):
             (superseded if answer.dimension in seen else current).append(answer)
             seen.add(answer.dimension)
     return PersonHistory(

@@ -345,6 +345,20 @@ def _restore(model: type[Model], pk: int, values: dict[str, Any]) -> None:
     model._default_manager.filter(pk=pk).update(**clean)
 
 
+def _restore_answers(response_id: int, answers: dict[str, Any]) -> None:
+    """Put back the answers a batch replaced in a response (``None``: it had none)."""
+    response = SelfIdentification.objects.filter(pk=response_id).first()
+    if response is None:
+        return
+    values = dict(response.answers or {})
+    for dimension, value in answers.items():
+        if value is None:
+            values.pop(dimension, None)
+        else:
+            values[dimension] = value
+    SelfIdentification.objects.filter(pk=response_id).update(answers=values)
+
+
 def batch_rollback(*, batch: ImportBatch, user: Any) -> ImportBatch:
     """Undo a committed batch: restore what it changed, remove what it created."""
     if batch.status != BatchStatus.COMMITTED:
@@ -374,8 +388,8 @@ def batch_rollback(*, batch: ImportBatch, user: Any) -> ImportBatch:
                 _restore(Person, person_id, data["person"])
             for stage_id, values in (data.get("stages") or {}).items():
                 _restore(Stage, int(stage_id), values)
-            for answer_id, values in (data.get("self_ids") or {}).items():
-                _restore(SelfIdentification, int(answer_id), values)
+            for response_id, answers in (data.get("responses") or {}).items():
+                _restore_answers(int(response_id), answers)
         SelfIdentification.objects.filter(batch=batch).delete()
         Stage.objects.filter(batch=batch).delete()
         Identifier.objects.filter(batch=batch).delete()

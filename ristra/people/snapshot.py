@@ -92,6 +92,7 @@ from ristra.analytics.categories import (
 )
 from ristra.analytics.importspec import DECLINED
 from ristra.people.models import OrgUnit, Person, SelfIdentification, Stage
+from ristra.people.responses import answer_rows
 
 __all__ = [
     "ANSWERS_SCHEMA",
@@ -288,45 +289,36 @@ def _read_stage_details(as_of: dt.date | None) -> pl.DataFrame:
 
 
 def _read_answers(as_of: dt.date | None) -> pl.DataFrame:
-    """The latest answer per person and dimension (by reported_on, then id).
+    """The latest answer per person and dimension (by reported_on, then response id).
 
-    The database picks the latest answers (a window function, in SQLite and PostgreSQL
-    alike), so only those cross into Python, a chunk at a time.
+    The responses cross into Python a chunk at a time with their answers as JSON text;
+    polars decodes them into one row per answer and keeps the latest per question.
     """
     table = _q(SelfIdentification._meta.db_table)
-    codes = _q("codes") + ("::text" if connection.vendor == "postgresql" else "")
+    answers = _q("answers") + ("::text" if connection.vendor == "postgresql" else "")
     where = ""
     params: list[Any] = []
     if as_of is not None:
         where = f" WHERE {_q('reported_on')} <= %s"
         params.append(as_of)
-    order = f"{_q('reported_on')} DESC, {_q('id')} DESC"
     sql = (
-        f"SELECT {_q('person_id')}, {_q('dimension')}, {codes}, {_q('declined')}, "  # noqa: S608
-        f"{_q('reported_on')} FROM (SELECT {_q('person_id')}, {_q('dimension')}, "
-        f"{_q('codes')}, {_q('declined')}, {_q('reported_on')}, ROW_NUMBER() OVER ("
-        f"PARTITION BY {_q('person_id')}, {_q('dimension')} ORDER BY {order}) AS latest "
-        f"FROM {table}{where}) ranked WHERE latest = 1 "
-        f"ORDER BY {_q('person_id')}, {_q('dimension')}"
+        f"SELECT {_q('id')}, {_q('person_id')}, {_q('reported_on')}, {answers} "  # noqa: S608
+        f"FROM {table}{where}"
     )
     frame = _fetch_frame(
         sql,
         params,
-        [
-            ("person_id", pl.Int64),
-            ("dimension", pl.String),
-            ("codes", pl.String),
-            ("declined", pl.Boolean),
-            ("reported_on", None),
-        ],
+        [("id", pl.Int64), ("person_id", pl.Int64), ("reported_on", None), ("answers", pl.String)],
     )
     if not frame.height:
         return pl.DataFrame(schema=ANSWERS_SCHEMA)
     frame = _as_date(frame, "reported_on")
-    return frame.with_columns(
-        pl.col("codes").str.json_decode(pl.List(pl.String)).fill_null([]),
-        pl.col("declined").fill_null(False),
-    ).select(pl.col(name).cast(dtype) for name, dtype in ANSWERS_SCHEMA.items())
+    return (
+        answer_rows(frame)
+        .sort("person_id", "dimension", "reported_on", "id", descending=[False, False, True, True])
+        .unique(["person_id", "dimension"], keep="first", maintain_order=True)
+        .select(pl.col(name).cast(dtype) for name, dtype in ANSWERS_SCHEMA.items())
+    )
 
 
 def _read_person_ids() -> pl.Series:

@@ -100,7 +100,7 @@ def test_it_hides_self_identification_from_decision_makers(
 ) -> None:
     from ristra.people.models import SelfIdentification
 
-    SelfIdentification.objects.create(
+    SelfIdentification.objects.record_answer(
         person=objects["person"],
         dimension="race",
         raw_value="American Indian or Alaska Native",

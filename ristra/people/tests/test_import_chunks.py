@@ -68,8 +68,9 @@ def record() -> dict[str, Any]:
             (key[s.person_id], s.key, s.rank, str(s.end_date)) for s in Stage.objects.all()
         ),
         "answers": sorted(
-            (key[a.person_id], a.dimension, a.raw_value, str(a.codes))
-            for a in SelfIdentification.objects.all()
+            (key[r.person_id], a.dimension, a.raw_value, str(a.codes), str(r.reported_on))
+            for r in SelfIdentification.objects.all()
+            for a in r.answer_list()
         ),
         "ledger": sorted(
             (

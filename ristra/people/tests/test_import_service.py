@@ -10,6 +10,7 @@ import pytest
 from ristra.audit.models import AuditEvent
 from ristra.people import services
 from ristra.people.models import (
+    Answer,
     BatchStatus,
     Identifier,
     ImportRow,
@@ -26,6 +27,14 @@ E001,Begay,Lorraine,lbegay@example.edu,Pediatrics,Assistant Professor,2019-07-01
 E002,Martínez,Joaquín,jmartinez@example.edu,Internal Medicine,Professor,2008-09-15,2024-06-30,Male,Hispanic or Latino,White
 E003,Nguyen,Thu,tnguyen@example.edu,Pediatrics,Associate Professor,2012-01-03,,Female,Decline to state,Asian
 """
+
+
+def answer(person: Person, dimension: str) -> Answer:
+    """The person's one answer to ``dimension`` (there must be exactly one)."""
+    (found,) = [
+        a for r in person.self_ids.all() for a in r.answer_list() if a.dimension == dimension
+    ]
+    return found
 
 
 def upload(
@@ -69,14 +78,14 @@ def test_it_commits_people_identifiers_stages_and_answers(cast: dict[str, Any]) 
     appointment = begay.stages.get(kind=StageKind.FACULTY_APPOINTMENT)
     assert appointment.rank == "assistant_professor"
     assert appointment.org_unit is not None and appointment.org_unit.name == "Pediatrics"
-    race = begay.self_ids.get(dimension="race")
+    race = answer(begay, "race")
     assert race.codes == ["aian"]
     assert race.raw_value == "American Indian or Alaska Native"
     assert race.source == "HR self-identification"
     martinez = Person.objects.get(family_name="Martínez")
     assert martinez.stages.filter(kind=StageKind.SEPARATION).count() == 1
     nguyen = Person.objects.get(family_name="Nguyen")
-    assert nguyen.self_ids.get(dimension="hispanic").declined
+    assert answer(nguyen, "hispanic").declined
     assert ImportRow.objects.filter(batch=batch).count() == 3
     assert AuditEvent.objects.filter(action="import", object_id=str(batch.pk)).exists()
 
@@ -123,6 +132,61 @@ def test_it_updates_what_changed_and_rolls_it_back(cast: dict[str, Any]) -> None
     batch.refresh_from_db()
     assert batch.status == BatchStatus.ROLLED_BACK
     assert ImportRow.objects.filter(batch=batch).count() == 3  # the ledger stays
+
+
+def dated(text: str, day: str) -> str:
+    """``text`` with a "Survey Date" column giving every row ``day``."""
+    header, *rows = text.strip().splitlines()
+    return "\n".join([f"{header},Survey Date", *(f"{r},{day}" for r in rows)]) + "\n"
+
+
+def answers_of(person: Person) -> dict[str, dict[str, Any]]:
+    """The person's responses: ``{date: answers}``."""
+    return {str(r.reported_on): r.answers for r in person.self_ids.all()}
+
+
+@pytest.mark.django_db
+def test_it_keeps_one_response_per_day_and_rolls_its_changes_back(cast: dict[str, Any]) -> None:
+    without_race = "\n".join(line.rsplit(",", 1)[0] for line in FACULTY.splitlines()) + "\n"
+    import_file(cast["analyst"], dated(without_race, "2025-01-15"))
+    begay = Person.objects.get(identifiers__value="E001")
+    first = answers_of(begay)
+    assert list(first) == ["2025-01-15"] and set(first["2025-01-15"]) == {"sex", "hispanic"}
+
+    # The same day again: Begay's sex changes and everyone's race is added, in place.
+    changed = FACULTY.replace(
+        "Assistant Professor,2019-07-01,,Female", "Assistant Professor,2019-07-01,,Male"
+    )
+    batch = import_file(cast["analyst"], dated(changed, "2025-01-15"))
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged) == (0, 3, 0)
+    assert SelfIdentification.objects.count() == 3
+    now = answers_of(begay)["2025-01-15"]
+    assert now["sex"] == {"raw": "Male", "codes": ["male"], "declined": False}
+    assert now["race"]["codes"] == ["aian"] and now["hispanic"] == first["2025-01-15"]["hispanic"]
+
+    services.batch_rollback(batch=batch, user=cast["analyst"])
+    assert answers_of(begay) == first
+    assert not any("race" in r.answers for r in SelfIdentification.objects.all())
+
+
+@pytest.mark.django_db
+def test_it_adds_a_response_holding_only_what_changed_on_a_later_day(
+    cast: dict[str, Any],
+) -> None:
+    import_file(cast["analyst"], dated(FACULTY, "2025-01-15"))
+    changed = FACULTY.replace(
+        "Pediatrics,Associate Professor,2012-01-03,,Female",
+        "Pediatrics,Associate Professor,2012-01-03,,Male",
+    )
+    batch = import_file(cast["analyst"], dated(changed, "2026-01-15"))
+    assert (batch.rows_inserted, batch.rows_updated, batch.rows_unchanged) == (0, 1, 2)
+    nguyen = Person.objects.get(identifiers__value="E003")
+    later = answers_of(nguyen)["2026-01-15"]
+    assert later == {"sex": {"raw": "Male", "codes": ["male"], "declined": False}}
+    assert SelfIdentification.objects.count() == 4
+    services.batch_rollback(batch=batch, user=cast["analyst"])
+    assert list(answers_of(nguyen)) == ["2025-01-15"]
+    assert SelfIdentification.objects.count() == 3
 
 
 @pytest.mark.django_db

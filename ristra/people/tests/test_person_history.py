@@ -27,7 +27,7 @@ def person(db: Any) -> Person:
     stage(StageKind.GME_APPOINTMENT, "2020-07-01", "2023-06-30", pgy=1)
     stage(StageKind.FACULTY_APPOINTMENT, "2023-07-01", rank="assistant_professor")
     for when, codes in (("2015-06-01", ["aian"]), ("2023-07-01", ["aian", "white"])):
-        SelfIdentification.objects.create(
+        SelfIdentification.objects.record_answer(
             person=p,
             dimension="race",
             codes=codes,

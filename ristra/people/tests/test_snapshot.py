@@ -40,7 +40,7 @@ def _answer(
     source: str = "survey",
     declined: bool = False,
 ) -> SelfIdentification:
-    return SelfIdentification.objects.create(
+    return SelfIdentification.objects.record_answer(
         person=person,
         dimension=dimension,
         codes=codes,

@@ -260,7 +260,7 @@ def test_it_explains_a_bad_rule_with_line_column_and_caret(client_for: Any) -> N
 def _person(n: int, **answers: list[str]) -> Person:
     person = Person.objects.create(given_name=f"P{n}", family_name="Test")
     for dimension, codes in answers.items():
-        SelfIdentification.objects.create(
+        SelfIdentification.objects.record_answer(
             person=person,
             dimension=dimension,
             codes=codes,
