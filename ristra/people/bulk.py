@@ -253,7 +253,7 @@ class BackgroundInserts:
         self.conn: BaseDatabaseWrapper = connections[DEFAULT_DB_ALIAS]
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.max_pending = MAX_PENDING_VALUES if max_pending is None else max_pending
-        self.pending = 0  # values queued and not yet written
+        self.pending = 0  # values (cells) queued and not yet written
         self.room = threading.Condition()
         self.last: dict[type[models.Model], threading.Event] = {}
         self.thread: threading.Thread | None = None
@@ -270,21 +270,22 @@ class BackgroundInserts:
             self.conn.inc_thread_sharing()
             self.thread = threading.Thread(target=self._write, daemon=True)
             self.thread.start()
-        # The parameters are built here: the writer's time is the import's critical path.
-        sql, params = _sqlite_statement(self.conn, model, columns, rows)
-        size = sum(len(values) for values in params)
+        # The writer turns the frame into statements: most of the planning thread's time is
+        # spent in polars, which lets go of the GIL, so the two overlap.
+        size = rows.height * rows.width
         with self.room:
             self.room.wait_for(lambda: not self.pending or self.pending + size <= self.max_pending)
             self.pending += size
         done = threading.Event()
         self.last[model] = done
-        self.jobs.put(_Job(model, sql, params, done, size))
+        self.jobs.put(_Job(model, list(columns), rows, done, size))
 
     def _write(self) -> None:
         while (job := self.jobs.get()) is not None:
             try:
                 if not self.failed:  # after a failure the transaction is rolled back
-                    _execute(self.conn, job.model, job.sql, job.params)
+                    sql, params = _sqlite_statement(self.conn, job.model, job.columns, job.rows)
+                    _execute(self.conn, job.model, sql, params)
             except BaseException as exc:  # handed to the caller by wait()
                 self.error, self.failed = exc, True
             finally:
@@ -313,10 +314,10 @@ class BackgroundInserts:
 @dataclass
 class _Job:
     model: type[models.Model]
-    sql: _SqliteInsert
-    params: list[list[Any]]
+    columns: list[str]
+    rows: pl.DataFrame
     done: threading.Event
-    size: int
+    size: int  # values (cells) queued
 
 
 def chunked(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
