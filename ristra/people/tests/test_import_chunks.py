@@ -149,14 +149,14 @@ def test_adding_waits_while_the_writer_is_too_far_behind(
         for n in range(3)
     ]
     with transaction.atomic():
-        inserts = bulk.BackgroundInserts(max_pending=4)  # less than two frames' 6 values
+        inserts = bulk.BackgroundInserts(max_pending=10)  # less than two frames' 18 cells
         timer = threading.Timer(0.3, released.set)
         timer.start()
         inserts.add(Identifier, ["person_id", "system", "value"], frames[0])
         for frame in frames[1:]:
             inserts.add(Identifier, ["person_id", "system", "value"], frame)
             assert released.is_set()  # it returned only once the writer had caught up
-            assert inserts.pending <= 6
+            assert inserts.pending <= 9  # this frame's cells only
         inserts.wait()
         assert inserts.pending == 0
     assert Identifier.objects.filter(system="npi").count() == 9
