@@ -861,7 +861,8 @@ class Latent:
 
 @dataclass(slots=True)
 class DemoAnswer:
-    """One self-identification answer (a ``SelfIdentification`` row to be)."""
+    """One self-identification answer; the answers of one person, source and date become
+    one ``SelfIdentification`` response when written (``models.Answer`` is its read side)."""
 
     dimension: str
     raw_value: str
