@@ -3,9 +3,11 @@
 Generates a faculty/HR export (100,000 rows by default), imports it with Ristra as
 `ristra import faculty FILE` does (read, validate, plan, commit with the row ledger,
 people, identifiers, appointments and self-identification answers) into a fresh SQLite
-database, then runs django-import-export's
-ModelResource in bulk mode on the first 10,000 rows of the same file (its rate is steady,
-and the full file would take minutes). Prints rows/s for both and the ratio.
+database, then runs django-import-export's ModelResource in bulk mode on the first rows
+of the same file (its rate is steady, and the full file would take minutes): once with the
+three columns it can put into one table (10,000 rows), once doing the same job as Ristra
+(2,000 rows, ``anchor_same_job``). Prints rows/s for each, the ratios, and whether the
+targets (>= 20,000 rows/s; >= 20x django-import-export on this file) are met.
 
     .venv/bin/python bench/import_roster.py [--rows 100000] [--anchor-rows 10000]
 """
@@ -327,17 +329,45 @@ def main() -> None:
         f"{t_rows:,} rows in {t_time:.2f} s = {t_rate:,.0f} rows/s"
     )
     print(
-        f"ratio against bulk mode: {r_rate / a_rate:.1f}x; against tuned: {r_rate / t_rate:.1f}x"
-        "  (targets: >= 20x bulk mode and >= 20,000 rows/s)"
+        f"ratio against bulk mode (3 of the file's 15 columns, one table): "
+        f"{r_rate / a_rate:.1f}x; against tuned: {r_rate / t_rate:.1f}x"
     )
     labels = ("default", "tuned (no upsert of stages/responses)")
+    same_rates = []
     for (s_time_, s_rows), label in zip(same, labels[: len(same)], strict=True):
         rate = s_rows / s_time_
+        same_rates.append(rate)
         print(
             f"django-import-export doing the same job (people, identifiers, stages, answers), "
             f"{label}: {s_rows:,} rows in {s_time_:.2f} s = {rate:,.0f} rows/s; "
             f"ratio {r_rate / rate:.1f}x"
         )
+    print(target_lines(r_rate, same_rates[0] if same_rates else None))
+
+
+def target_lines(rate: float, same_job_rate: float | None) -> str:
+    """The issue's two targets, judged from this run's figures.
+
+    The ratio target is read against django-import-export importing this file, that is
+    the same job (the 3-column line imports a fifth of it into one table); see
+    bench/README.md.
+    """
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    lines = [f"target >= 20,000 rows/s: {rate:,.0f} rows/s, {verdict(rate >= 20_000)}"]
+    if same_job_rate is None:
+        lines.append(
+            "target >= 20x django-import-export on this file: not measured (--same-job-rows 0)"
+        )
+    else:
+        ratio = rate / same_job_rate
+        lines.append(
+            f"target >= 20x django-import-export on this file (same job, default): "
+            f"{ratio:.1f}x, {verdict(ratio >= 20)}"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
