@@ -61,6 +61,12 @@ class Command(BaseCommand):
                     f"  Sign in as admin / {DEMO_PASSWORD} (demo accounts: admin, analyst, "
                     "manager, viewer, dean — same password). Every person shown is fictional."
                 )
+                if settings.RISTRA_ADMIN_MFA:
+                    self.stdout.write(
+                        "  An administrator signing in with a password is first asked to set up "
+                        "an authenticator app (TOTP); the other demo accounts go straight in. "
+                        "RISTRA_ADMIN_MFA=off lifts the rule (docs/single-sign-on.md)."
+                    )
         except ImportError:  # pragma: no cover - demo module is part of the package
             pass
         if not User.objects.exists():
