@@ -15,9 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.cache.backends.filebased import FileBasedCache
+
+from ristra.people.importer import CHUNK_ROWS
 
 ROOT = Path(__file__).resolve().parents[3]
-ROWS = 40_000
+# Five chunks: the kill comes after the second or a later one, with seconds to spare.
+ROWS = 5 * CHUNK_ROWS
 
 QUEUE = f"""
 from pathlib import Path
@@ -72,6 +76,12 @@ def _counts(db: Path) -> dict[str, int]:
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
 
 
+def _progress(var: Path, pk: int) -> int:
+    """Rows the running import has reported done (the progress bar's cache, a directory)."""
+    cache = FileBasedCache(str(var / "progress"), {})
+    return int(cache.get(f"import-progress-{pk}") or 0)
+
+
 def _batch(db: Path, pk: int) -> tuple[str, str, int]:
     with sqlite3.connect(db) as conn:
         status, error, inserted = conn.execute(
@@ -100,19 +110,25 @@ def test_a_killed_worker_leaves_no_partial_batch_and_the_restart_marks_it_failed
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 120
-        while _batch(db, pk)[0] != "committing":
+        # Kill once the commit reports at least two chunks written into its transaction
+        # and before its last one: a point the import itself tells, not a guess at how
+        # long it takes (which a faster machine or faster code would make wrong).
+        deadline = time.monotonic() + 180
+        while True:
+            status = _batch(db, pk)[0]
+            assert status in ("queued", "committing"), "the import finished before the kill"
+            done = _progress(var, pk)
+            if status == "committing" and 2 * CHUNK_ROWS <= done < ROWS:
+                break
             assert worker.poll() is None, "the worker exited before committing"
-            assert time.monotonic() < deadline, "the worker never started the commit"
-            time.sleep(0.05)
-        time.sleep(1.0)  # well into the commit's transaction
-        assert _batch(db, pk)[0] == "committing", "the import finished before the kill"
+            assert time.monotonic() < deadline, "the commit never got half-way"
+            time.sleep(0.02)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
 
     after_kill = _counts(db)
-    assert _batch(db, pk)[0] == "committing"
+    assert _batch(db, pk)[0] == "committing", "the import finished before the kill"
     changed = {t for t in before if before[t] != after_kill[t]} - BOOKKEEPING
     assert changed == set(), f"the killed commit left rows behind in {sorted(changed)}"
 
