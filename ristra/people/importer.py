@@ -493,6 +493,25 @@ class Pipeline:
             return pl.DataFrame()
         return pl.concat(parts, how="vertical_relaxed")
 
+    def _stored_people(
+        self, frame: pl.DataFrame, model: type[Stage | SelfIdentification]
+    ) -> list[int]:
+        """Ids of the people in ``frame`` who may have ``model`` rows stored already.
+
+        They are the people in the database before this chunk, including those an earlier
+        chunk added (not placeholders, not people this chunk adds). Waits until the inserts
+        into ``model`` that earlier chunks queued are written, so a lookup sees them.
+        """
+        known = (
+            frame.filter((pl.col(PID) > 0) & ~pl.col(PID).is_in(self.fresh))
+            .get_column(PID)
+            .unique()
+            .to_list()
+        )
+        if known:
+            self.inserts.wait(model)
+        return known
+
     # -- planning and applying one chunk -----------------------------------------------
     def process(self, raw: pl.DataFrame, result: ValidationResult) -> ChunkOutcome:
         """Plan one chunk; when applying, write it.
@@ -742,14 +761,7 @@ class Pipeline:
         # 6. Stages: new ones inserted, changed ones updated.
         if stages.height:
             stages = stages.unique([PID, "key"], keep="last", maintain_order=True)
-            known = (
-                stages.filter((pl.col(PID) > 0) & ~pl.col(PID).is_in(self.fresh))
-                .get_column(PID)
-                .unique()
-                .to_list()
-            )
-            if known:
-                self.inserts.wait(Stage)
+            known = self._stored_people(stages, Stage)
             existing = bulk.fetch_in(
                 Stage, ["id", "person_id", "key", *STAGE_FIELDS], "person_id", known
             )
@@ -921,15 +933,7 @@ class Pipeline:
             .with_columns(pl.col("codes").list.contains("declined").alias("declined"))
             .unique([PID, "dimension", "reported_on"], keep="last", maintain_order=True)
         )
-        # People already in the database (including those an earlier chunk added).
-        known = (
-            answers.filter((pl.col(PID) > 0) & ~pl.col(PID).is_in(self.fresh))
-            .get_column(PID)
-            .unique()
-            .to_list()
-        )
-        if known:
-            self.inserts.wait(SelfIdentification)
+        known = self._stored_people(answers, SelfIdentification)
         stored = bulk.fetch_in(
             SelfIdentification,
             ["id", "person_id", "reported_on", "answers"],
